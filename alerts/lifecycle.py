@@ -1,0 +1,109 @@
+"""Which go-live of a warning is a notice, and recording it exactly once.
+
+A notice is issued when a warning first goes live (or goes live again after
+it was unpublished), when the level of a live warning changes, and when it is
+lifted. Any other republish updates the pages, feeds and search but tells no
+subscriber again: editors fix typos without alarming anyone.
+"""
+
+import logging
+
+from django.db import transaction
+from django.dispatch import receiver
+from django.utils import timezone
+from wagtail.models import PageLogEntry
+from wagtail.signals import page_published, page_unpublished
+
+from .choices import NoticeKind
+from .models import Notice, WarningPage
+from .signals import notice_issued, public_record_changed
+
+logger = logging.getLogger(__name__)
+
+
+def notice_kind_for(page, last_notice):
+    """The kind of notice this go-live issues, or None when it issues none."""
+    if last_notice is None:
+        return NoticeKind.LIFTING if page.lifted_at else NoticeKind.PUBLICATION
+    if last_notice.kind == NoticeKind.LIFTING:
+        return None
+    if page.lifted_at:
+        return NoticeKind.LIFTING
+    if page.level != last_notice.level:
+        return NoticeKind.ADJUSTMENT
+    if _unpublished_since(page, last_notice):
+        return NoticeKind.PUBLICATION
+    return None
+
+
+def _unpublished_since(page, notice):
+    return PageLogEntry.objects.filter(
+        page_id=page.pk, action="wagtail.unpublish", timestamp__gt=notice.issued_at
+    ).exists()
+
+
+def record_notice(page, revision=None, user=None):
+    """Record the notice this go-live of `page` issues, if any, and announce
+    it once the transaction commits. Returns the notice or None."""
+    with transaction.atomic():
+        WarningPage.objects.select_for_update().filter(pk=page.pk).first()
+        last = page.notices.order_by("-sequence").first()
+        kind = notice_kind_for(page, last)
+        if kind is None:
+            return None
+
+        reason = ""
+        if kind == NoticeKind.ADJUSTMENT:
+            reason = page.change_reason
+        elif kind == NoticeKind.LIFTING:
+            reason = page.lifting_reason
+        notice = Notice.objects.create(
+            warning=page,
+            sequence=(last.sequence + 1) if last else 1,
+            kind=kind,
+            level=page.level,
+            previous_level=last.level if last else None,
+            reason=reason,
+            title_zh=page.title,
+            title_en=page.title_en,
+            summary_zh=page.summary_zh,
+            summary_en=page.summary_en,
+            sms_text=page.sms_text,
+            issued_at=timezone.now(),
+            revision=revision,
+            issued_by=user,
+        )
+
+        notice_id = notice.pk
+        transaction.on_commit(lambda: notice_issued.send(Notice, notice_id=notice_id))
+    logger.info(
+        "Notice issued: warning %s notice %s (%s)",
+        page.reference,
+        notice.sequence,
+        kind,
+        extra={"warning_id": page.pk, "notice_id": notice.pk},
+    )
+    return notice
+
+
+@receiver(page_published, sender=WarningPage)
+def _on_warning_published(sender, instance, revision=None, **kwargs):
+    if kwargs.get("alias"):
+        return
+    user = getattr(revision, "user", None) if revision else None
+    record_notice(instance, revision=revision, user=user)
+    _announce_change(instance, live=True)
+
+
+@receiver(page_unpublished, sender=WarningPage)
+def _on_warning_unpublished(sender, instance, **kwargs):
+    _announce_change(instance, live=False)
+
+
+def _announce_change(page, live):
+    pk = page.pk
+    transaction.on_commit(
+        lambda: public_record_changed.send(
+            WarningPage, model_label="alerts.warningpage", pk=pk, live=live
+        )
+    )

@@ -1,0 +1,156 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin
+
+from ..choices import Hazard
+
+
+class Company(models.Model):
+    """A company named by warnings, recall entries or the blacklist."""
+
+    name = models.CharField(_("name"), max_length=255)
+    name_en = models.CharField(_("name (English)"), max_length=255, blank=True)
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        blank=True,
+        null=True,
+        unique=True,
+    )
+    country = CountryField(_("country"), blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+
+    def __str__(self):
+        return self.name
+
+
+class RecallEntry(DraftStateMixin, LockableMixin, RevisionMixin, models.Model):
+    """缺陷召回: a recall of a defective product, found by the public through
+    search. Imported in bulk from official sources or written by staff."""
+
+    class Remedy(models.TextChoices):
+        REPAIR = "repair", _("Repair")
+        REPLACE = "replace", _("Replace")
+        REFUND = "refund", _("Refund")
+        OTHER = "other", _("Other")
+
+    class RecallType(models.TextChoices):
+        VOLUNTARY = "voluntary", _("Voluntary")
+        ORDERED = "ordered", _("Ordered")
+
+    source = models.CharField(_("source"), max_length=32, default="herald")
+    source_id = models.CharField(_("identifier at the source"), max_length=128)
+    source_url = models.URLField(_("source link"), max_length=500, blank=True)
+    product = models.CharField(_("product"), max_length=500)
+    brand = models.CharField(_("brand"), max_length=255, blank=True)
+    model = models.CharField(_("model"), max_length=500, blank=True)
+    batch = models.CharField(_("batch"), max_length=500, blank=True)
+    barcode = models.CharField(_("barcode (GTIN)"), max_length=32, blank=True)
+    category = models.ForeignKey(
+        "alerts.ProductCategory",
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="recalls",
+    )
+    origin = CountryField(_("country of origin"), blank=True)
+    companies = models.ManyToManyField(
+        Company, verbose_name=_("companies"), blank=True, related_name="recalls"
+    )
+    company_text = models.TextField(_("companies as published"), blank=True)
+    defect = models.TextField(_("defect"), blank=True)
+    hazard = models.CharField(
+        _("hazard"), max_length=16, choices=Hazard.choices, blank=True
+    )
+    hazard_text = models.TextField(_("hazard as published"), blank=True)
+    remedy = models.CharField(
+        _("remedy"), max_length=16, choices=Remedy.choices, blank=True
+    )
+    remedy_text = models.TextField(_("remedy as published"), blank=True)
+    units = models.PositiveIntegerField(_("units affected"), null=True, blank=True)
+    recall_type = models.CharField(
+        _("voluntary or ordered"),
+        max_length=16,
+        choices=RecallType.choices,
+        default=RecallType.VOLUNTARY,
+    )
+    recall_date = models.DateField(_("recall date"), null=True, blank=True)
+    language = models.CharField(_("language of the text"), max_length=8, default="en")
+    warnings = models.ManyToManyField(
+        "alerts.WarningPage",
+        verbose_name=_("related warnings"),
+        blank=True,
+        related_name="recalls",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-recall_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "source_id"], name="recall_unique_source_id"
+            )
+        ]
+        verbose_name = _("recall entry")
+        verbose_name_plural = _("recall entries")
+
+    def __str__(self):
+        return self.product
+
+
+class BlacklistEntry(DraftStateMixin, LockableMixin, RevisionMixin, models.Model):
+    """黑名单: a company listed for a serious quality-safety violation.
+
+    A removed entry leaves the public list and search but stays here."""
+
+    class RemovalReason(models.TextChoices):
+        EXPIRY = "expiry", _("Listing period expired")
+        CREDIT_REPAIR = "credit_repair", _("Credit repaired")
+        COURT_DECISION = "court_decision", _("Court decision")
+
+    company = models.ForeignKey(
+        Company,
+        verbose_name=_("company"),
+        on_delete=models.PROTECT,
+        related_name="blacklist_entries",
+    )
+    company_name = models.CharField(_("company name as listed"), max_length=255)
+    credit_code = models.CharField(_("unified social credit code"), max_length=18)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    violation = models.TextField(_("violation"))
+    legal_basis = models.TextField(_("legal basis"), blank=True)
+    decision_number = models.CharField(
+        _("decision number"), max_length=100, unique=True
+    )
+    penalty = models.TextField(_("penalty"), blank=True)
+    listed_on = models.DateField(_("listed on"))
+    removal_due_on = models.DateField(_("due for removal on"), null=True, blank=True)
+    removed_on = models.DateField(_("removed on"), null=True, blank=True)
+    removal_reason = models.CharField(
+        _("reason for removal"),
+        max_length=16,
+        choices=RemovalReason.choices,
+        blank=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-listed_on", "-id"]
+        verbose_name = _("blacklist entry")
+        verbose_name_plural = _("blacklist entries")
+
+    def __str__(self):
+        return f"{self.company_name} ({self.decision_number})"
+
+    @property
+    def is_listed(self):
+        return self.live and self.removed_on is None

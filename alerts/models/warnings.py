@@ -1,0 +1,218 @@
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from modelcluster.fields import ParentalManyToManyField
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.documents.blocks import DocumentChooserBlock
+from wagtail.fields import StreamField
+from wagtail.images.blocks import ImageChooserBlock
+from wagtail.models import Page
+from wagtail.search import index
+
+from ..choices import Direction, Level, WarningKind
+
+
+class HomePage(Page):
+    """The site's front page: active warnings by level, search and subscribe."""
+
+    intro = models.TextField(_("introduction"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["alerts.WarningIndexPage"]
+    max_count = 1
+
+    def get_context(self, request, *args, **kwargs):
+        from ..queries import active_warnings_by_level
+
+        context = super().get_context(request, *args, **kwargs)
+        context["groups"] = active_warnings_by_level()
+        return context
+
+
+class WarningIndexPage(Page):
+    """The `/warnings/` listing; every warning is published beneath it."""
+
+    intro = models.TextField(_("introduction"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+
+    parent_page_types = ["alerts.HomePage"]
+    subpage_types = ["alerts.WarningPage"]
+    max_count = 1
+
+    def get_context(self, request, *args, **kwargs):
+        from django.core.paginator import Paginator
+
+        from ..queries import WARNING_FILTERS, filter_warnings, public_warnings
+
+        context = super().get_context(request, *args, **kwargs)
+        warnings = filter_warnings(public_warnings(), request.GET).order_by(
+            "-start_time", "-id"
+        )
+        context["warnings_page"] = Paginator(warnings, 20).get_page(
+            request.GET.get("page")
+        )
+        context["filters"] = {k: request.GET.get(k, "") for k in WARNING_FILTERS}
+        context["levels"] = Level.choices
+        return context
+
+
+class ReferenceCounter(models.Model):
+    """The last reference number issued in a year (`2026-0042`)."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
+    @classmethod
+    def next_reference(cls, year):
+        with transaction.atomic():
+            counter, _created = cls.objects.select_for_update().get_or_create(year=year)
+            counter.last += 1
+            counter.save(update_fields=["last"])
+        return f"{year}-{counter.last:04d}"
+
+
+def body_blocks():
+    return [
+        ("paragraph", blocks.RichTextBlock(label=_("Paragraph"))),
+        ("image", ImageChooserBlock(label=_("Image"))),
+        ("document", DocumentChooserBlock(label=_("Attachment"))),
+    ]
+
+
+class WarningPage(Page):
+    """风险预警: a graded warning about imported or exported goods.
+
+    Communications staff write it in Chinese and English; publishing it, a
+    later change of its level, and its lifting each issue a `Notice` that is
+    delivered to subscribers, fed to media and sent as CAP.
+    """
+
+    reference = models.CharField(
+        _("reference number"), max_length=16, unique=True, blank=True, editable=False
+    )
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    kind = models.CharField(_("kind"), max_length=32, choices=WarningKind.choices)
+    direction = models.CharField(
+        _("direction"), max_length=8, choices=Direction.choices, default="import"
+    )
+    hazards = models.JSONField(_("hazards"), default=list, blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=255, blank=True)
+    summary_zh = models.TextField(_("summary (Chinese)"))
+    summary_en = models.TextField(_("summary (English)"), blank=True)
+    categories = ParentalManyToManyField(
+        "alerts.ProductCategory", verbose_name=_("product categories"), blank=False
+    )
+    origins = CountryField(_("countries of origin"), multiple=True, blank=True)
+    ports = models.TextField(_("ports"), blank=True, help_text=_("One per line."))
+    hs_codes = models.CharField(
+        _("HS codes"),
+        max_length=255,
+        blank=True,
+        help_text=_("4 to 10 digits each, separated by commas or spaces."),
+    )
+    companies = ParentalManyToManyField(
+        "alerts.Company", verbose_name=_("companies"), blank=True
+    )
+    brands = models.TextField(_("brands"), blank=True, help_text=_("One per line."))
+    models_and_batches = models.TextField(
+        _("models and batches"), blank=True, help_text=_("One per line.")
+    )
+    measures = models.JSONField(_("measures"), default=list, blank=True)
+    advice_zh = models.TextField(_("advice to the reader (Chinese)"), blank=True)
+    advice_en = models.TextField(_("advice to the reader (English)"), blank=True)
+    start_time = models.DateTimeField(_("start time"), default=timezone.now)
+    review_date = models.DateTimeField(_("review date"), null=True, blank=True)
+    body = StreamField(body_blocks(), verbose_name=_("body (Chinese)"), blank=True)
+    body_en = StreamField(body_blocks(), verbose_name=_("body (English)"), blank=True)
+    sms_text = models.CharField(
+        _("SMS text"),
+        max_length=640,
+        blank=True,
+        help_text=_("Sent to SMS subscribers; the signature is added in front."),
+    )
+    change_reason = models.TextField(
+        _("reason for the level change"),
+        blank=True,
+        help_text=_("Required when the level of a published warning changes."),
+    )
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lifting_reason = models.TextField(_("reason for lifting"), blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("title_en"),
+        FieldRowPanel(
+            [FieldPanel("level"), FieldPanel("kind"), FieldPanel("direction")]
+        ),
+        FieldPanel("start_time"),
+        FieldPanel("review_date"),
+        FieldPanel("summary_zh"),
+        FieldPanel("summary_en"),
+        MultiFieldPanel(
+            [
+                FieldPanel("categories"),
+                FieldPanel("origins"),
+                FieldPanel("ports"),
+                FieldPanel("hs_codes"),
+                FieldPanel("companies"),
+                FieldPanel("brands"),
+                FieldPanel("models_and_batches"),
+            ],
+            heading=_("Scope"),
+        ),
+        FieldPanel("hazards"),
+        FieldPanel("measures"),
+        FieldPanel("advice_zh"),
+        FieldPanel("advice_en"),
+        FieldPanel("body"),
+        FieldPanel("body_en"),
+        FieldPanel("sms_text"),
+        MultiFieldPanel(
+            [
+                FieldPanel("change_reason"),
+                FieldPanel("lifted_at"),
+                FieldPanel("lifting_reason"),
+            ],
+            heading=_("Level change and lifting"),
+        ),
+    ]
+
+    search_fields = Page.search_fields + [
+        index.SearchField("title_en"),
+        index.SearchField("summary_zh"),
+        index.SearchField("summary_en"),
+        index.FilterField("level"),
+        index.FilterField("kind"),
+    ]
+
+    parent_page_types = ["alerts.WarningIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("warning")
+        verbose_name_plural = _("warnings")
+
+    @property
+    def is_public(self):
+        return self.kind != WarningKind.PORT_BULLETIN
+
+    @property
+    def is_lifted(self):
+        return self.lifted_at is not None
+
+    def public_path(self):
+        """The warning's address on the public site, fixed by design."""
+        return f"/warnings/{self.slug}/"
+
+    def save(self, *args, **kwargs):
+        if not self.reference:
+            year = (self.start_time or timezone.now()).year
+            self.reference = ReferenceCounter.next_reference(year)
+        super().save(*args, **kwargs)

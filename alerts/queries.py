@@ -1,0 +1,83 @@
+"""Database access for the public pages, feeds and API of alerts."""
+
+from django.db.models import Q
+
+from .choices import PUBLIC_KINDS
+from .models import BlacklistEntry, Notice, ProductCategory, RecallEntry, WarningPage
+
+WARNING_FILTERS = ("level", "kind", "category", "origin", "status")
+
+
+def public_warnings():
+    """Live warnings the public may read: never a port bulletin."""
+    return (
+        WarningPage.objects.live()
+        .filter(kind__in=PUBLIC_KINDS)
+        .prefetch_related("categories")
+    )
+
+
+def filter_warnings(warnings, params):
+    """Apply the `/warnings/` filters from a query dict; unknown values are
+    ignored rather than failing the page."""
+    level = params.get("level")
+    if level and level.isdigit():
+        warnings = warnings.filter(level=int(level))
+    kind = params.get("kind")
+    if kind in PUBLIC_KINDS:
+        warnings = warnings.filter(kind=kind)
+    category = params.get("category")
+    if category:
+        categories = ProductCategory.objects.filter(code=category).with_descendants()
+        warnings = warnings.filter(categories__in=categories).distinct()
+    origin = (params.get("origin") or "").upper()
+    if len(origin) == 2:
+        warnings = warnings.filter(origins__contains=origin)
+    status = params.get("status")
+    if status == "active":
+        warnings = warnings.filter(lifted_at__isnull=True)
+    elif status == "lifted":
+        warnings = warnings.filter(lifted_at__isnull=False)
+    return warnings
+
+
+def public_notices(params=None):
+    """Notices of live public warnings, newest first, filtered like warnings."""
+    warnings = filter_warnings(public_warnings(), params or {})
+    return (
+        Notice.objects.filter(warning__in=warnings.values("pk"))
+        .select_related("warning")
+        .prefetch_related("warning__categories")
+        .order_by("-issued_at", "-id")
+    )
+
+
+def public_recalls():
+    return RecallEntry.objects.filter(live=True).select_related("category")
+
+
+def public_blacklist():
+    return BlacklistEntry.objects.filter(live=True, removed_on__isnull=True)
+
+
+def company_warnings(company):
+    return public_warnings().filter(companies=company)
+
+
+def active_warnings_by_level():
+    active = (
+        public_warnings()
+        .filter(lifted_at__isnull=True)
+        .order_by("level", "-start_time")
+    )
+    groups = {}
+    for warning in active:
+        groups.setdefault(warning.level, []).append(warning)
+    return sorted(groups.items())
+
+
+def search_text_filter(queryset, text, fields):
+    query = Q()
+    for field in fields:
+        query |= Q(**{f"{field}__icontains": text})
+    return queryset.filter(query)

@@ -1,0 +1,79 @@
+"""Public pages of the registers and the feeds."""
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from . import queries
+from .feeds import warnings_feed
+from .models import Company
+
+
+def _page(request, queryset, per_page=25):
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+@require_GET
+def recall_list(request):
+    recalls = queries.public_recalls()
+    q = request.GET.get("q", "").strip()
+    if q:
+        recalls = queries.search_text_filter(
+            recalls, q, ["product", "brand", "model", "barcode", "company_text"]
+        )
+    return render(
+        request,
+        "alerts/recall_list.html",
+        {"page": _page(request, recalls), "q": q},
+    )
+
+
+@require_GET
+def recall_detail(request, pk):
+    recall = get_object_or_404(queries.public_recalls(), pk=pk)
+    return render(request, "alerts/recall_detail.html", {"recall": recall})
+
+
+@require_GET
+def blacklist_list(request):
+    entries = queries.public_blacklist()
+    return render(
+        request, "alerts/blacklist_list.html", {"page": _page(request, entries)}
+    )
+
+
+@require_GET
+def blacklist_detail(request, pk):
+    entry = get_object_or_404(queries.public_blacklist(), pk=pk)
+    return render(request, "alerts/blacklist_detail.html", {"entry": entry})
+
+
+@require_GET
+def company_detail(request, pk):
+    company = get_object_or_404(Company, pk=pk)
+    context = {
+        "company": company,
+        "warnings": queries.company_warnings(company),
+        "recalls": queries.public_recalls().filter(companies=company),
+        "blacklist": queries.public_blacklist().filter(company=company),
+    }
+    if not any(context[k].exists() for k in ("warnings", "recalls", "blacklist")):
+        raise Http404("No public record names this company.")
+    return render(request, "alerts/company_detail.html", context)
+
+
+@require_GET
+def feed_index(request):
+    return render(request, "alerts/feed_index.html")
+
+
+@require_GET
+def warnings_rss(request):
+    notices = queries.public_notices(request.GET)[:50]
+    self_url = settings.HERALD_BASE_URL + request.get_full_path()
+    feed = warnings_feed(notices, self_url)
+    return HttpResponse(
+        feed.rss_str(pretty=True), content_type="application/rss+xml; charset=utf-8"
+    )

@@ -1,0 +1,106 @@
+"""How each public record becomes a search document. Only what the public
+may see is ever turned into one."""
+
+from alerts.choices import PUBLIC_KINDS
+from alerts.models import BlacklistEntry, RecallEntry, WarningPage
+
+
+def warning_document(page):
+    return {
+        "kind": "warning",
+        "object_id": page.pk,
+        "title": page.title,
+        "summary": page.summary_zh,
+        "text": " ".join(
+            [
+                page.title,
+                page.title_en,
+                page.summary_zh,
+                page.summary_en,
+                page.advice_zh,
+                page.advice_en,
+                page.brands,
+                page.models_and_batches,
+                " ".join(c.name_zh + " " + c.name_en for c in page.categories.all()),
+            ]
+        ),
+        "codes": [page.reference, *page.hs_codes.replace(",", " ").split()],
+        "url": page.url or f"/warnings/{page.slug}/",
+        "date": page.start_time.date() if page.start_time else None,
+        "category": (page.categories.first().code if page.categories.exists() else ""),
+        "level": page.level,
+        "origin": str(page.origins[0]) if page.origins else "",
+        "status": "lifted" if page.lifted_at else "active",
+    }
+
+
+def recall_document(entry):
+    return {
+        "kind": "recall",
+        "object_id": entry.pk,
+        "title": entry.product,
+        "summary": entry.defect[:300],
+        "text": " ".join(
+            [
+                entry.product,
+                entry.brand,
+                entry.model,
+                entry.batch,
+                entry.company_text,
+                entry.defect,
+                entry.hazard_text,
+                entry.remedy_text,
+                entry.category.name_zh + " " + entry.category.name_en
+                if entry.category
+                else "",
+            ]
+        ),
+        "codes": [c for c in [entry.barcode, entry.source_id] if c],
+        "url": f"/recalls/{entry.pk}/",
+        "date": entry.recall_date,
+        "category": entry.category.code if entry.category else "",
+        "origin": str(entry.origin) if entry.origin else "",
+        "status": "recalled",
+    }
+
+
+def blacklist_document(entry):
+    return {
+        "kind": "blacklist",
+        "object_id": entry.pk,
+        "title": entry.company_name,
+        "summary": entry.violation[:300],
+        "text": " ".join(
+            [entry.company_name, entry.region, entry.violation, entry.legal_basis]
+        ),
+        "codes": [entry.credit_code, entry.decision_number],
+        "url": f"/blacklist/{entry.pk}/",
+        "date": entry.listed_on,
+        "status": "listed",
+    }
+
+
+def public_documents():
+    """Every document the index should hold, for a rebuild."""
+    for page in WarningPage.objects.live().filter(kind__in=PUBLIC_KINDS):
+        yield warning_document(page)
+    for entry in RecallEntry.objects.filter(live=True).select_related("category"):
+        yield recall_document(entry)
+    for entry in BlacklistEntry.objects.filter(live=True, removed_on__isnull=True):
+        yield blacklist_document(entry)
+
+
+def document_for(model_label, pk):
+    """The document for one record, or None when the public may not see it."""
+    if model_label == "alerts.warningpage":
+        page = WarningPage.objects.live().filter(pk=pk, kind__in=PUBLIC_KINDS).first()
+        return ("warning", warning_document(page) if page else None)
+    if model_label == "alerts.recallentry":
+        entry = RecallEntry.objects.filter(pk=pk, live=True).first()
+        return ("recall", recall_document(entry) if entry else None)
+    if model_label == "alerts.blacklistentry":
+        entry = BlacklistEntry.objects.filter(
+            pk=pk, live=True, removed_on__isnull=True
+        ).first()
+        return ("blacklist", blacklist_document(entry) if entry else None)
+    return (None, None)

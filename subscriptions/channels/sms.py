@@ -1,0 +1,100 @@
+"""SMS providers behind one small interface, chosen by HERALD_SMS_PROVIDER:
+Twilio in production, the outbox by default."""
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from ..models import Channel, OutboxMessage
+
+
+class SmsSendError(Exception):
+    """A send that failed. `permanent` says whether a retry can help;
+    `opted_out` and `invalid_number` say what to record about the number."""
+
+    def __init__(
+        self, message, code="", permanent=False, opted_out=False, invalid_number=False
+    ):
+        super().__init__(message)
+        self.code = str(code)
+        self.permanent = permanent
+        self.opted_out = opted_out
+        self.invalid_number = invalid_number
+
+
+class SmsProvider:
+    name = "sms"
+
+    def sender(self):
+        """Who messages come from, as opt-outs are kept per sender."""
+        raise NotImplementedError
+
+    def send(self, to, body, status_callback=None):
+        """Send and return the provider's message id."""
+        raise NotImplementedError
+
+
+class OutboxSmsProvider(SmsProvider):
+    name = "outbox"
+
+    def sender(self):
+        return "outbox"
+
+    def send(self, to, body, status_callback=None):
+        message = OutboxMessage.objects.create(channel=Channel.SMS, to=to, body=body)
+        return f"outbox-{message.pk}"
+
+
+# Twilio error codes: https://www.twilio.com/docs/api/errors
+TWILIO_OPTED_OUT = {21610}
+TWILIO_INVALID_NUMBER = {21211, 21614}
+
+
+class TwilioSmsProvider(SmsProvider):
+    name = "twilio"
+
+    def __init__(self):
+        from twilio.http.http_client import TwilioHttpClient
+        from twilio.rest import Client
+
+        self.client = Client(
+            settings.TWILIO_ACCOUNT_SID,
+            settings.TWILIO_AUTH_TOKEN,
+            http_client=TwilioHttpClient(timeout=10),
+        )
+        if settings.TWILIO_API_BASE_URL:
+            self.client.api.base_url = settings.TWILIO_API_BASE_URL.rstrip("/")
+
+    def sender(self):
+        return settings.TWILIO_MESSAGING_SERVICE_SID or settings.TWILIO_FROM
+
+    def send(self, to, body, status_callback=None):
+        from twilio.base.exceptions import TwilioRestException
+
+        arguments = {"to": to, "body": body}
+        if settings.TWILIO_MESSAGING_SERVICE_SID:
+            arguments["messaging_service_sid"] = settings.TWILIO_MESSAGING_SERVICE_SID
+        else:
+            arguments["from_"] = settings.TWILIO_FROM
+        if status_callback:
+            arguments["status_callback"] = status_callback
+        try:
+            message = self.client.messages.create(**arguments)
+        except TwilioRestException as error:
+            code = error.code or error.status
+            retryable = (
+                error.status == 429 or error.code == 20429 or error.status >= 500
+            )
+            raise SmsSendError(
+                error.msg or str(error),
+                code=code,
+                permanent=not retryable,
+                opted_out=error.code in TWILIO_OPTED_OUT,
+                invalid_number=error.code in TWILIO_INVALID_NUMBER,
+            ) from error
+        except OSError as error:  # timeouts and refused connections
+            raise SmsSendError(str(error), code="network") from error
+        return message.sid
+
+
+def sms_provider():
+    return import_string(settings.HERALD_SMS_PROVIDER)()

@@ -1,0 +1,60 @@
+"""What a subscriber receives about a notice, by email and by SMS."""
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from alerts.choices import LEVEL_NUMERALS, NoticeKind
+
+from .tokens import manage_token
+
+
+def absolute(path):
+    return settings.HERALD_BASE_URL + path
+
+
+def subscriber_links(subscriber):
+    token = manage_token(subscriber)
+    return {
+        "manage_url": absolute(reverse("subscriptions:manage", args=[token])),
+        "unsubscribe_url": absolute(reverse("subscriptions:unsubscribe", args=[token])),
+    }
+
+
+def notice_context(notice, subscriber):
+    warning = notice.warning
+    english = subscriber.language == "en"
+    return {
+        "notice": notice,
+        "warning": warning,
+        "english": english,
+        "title": (notice.title_en if english and notice.title_en else notice.title_zh),
+        "summary": (
+            notice.summary_en if english and notice.summary_en else notice.summary_zh
+        ),
+        "level_numeral": LEVEL_NUMERALS[notice.level],
+        "is_adjustment": notice.kind == NoticeKind.ADJUSTMENT,
+        "is_lifting": notice.kind == NoticeKind.LIFTING,
+        "warning_url": absolute(warning.url or f"/warnings/{warning.slug}/"),
+        **subscriber_links(subscriber),
+    }
+
+
+def render_email(notice, subscriber):
+    """(subject, text, html) in the subscriber's language."""
+    context = notice_context(notice, subscriber)
+    with translation.override(subscriber.language):
+        subject = render_to_string(
+            "subscriptions/email/notice_subject.txt", context
+        ).strip()
+        text = render_to_string("subscriptions/email/notice.txt", context)
+        html = render_to_string("subscriptions/email/notice.html", context)
+    return subject, text, html
+
+
+def render_sms(notice, subscriber):
+    context = notice_context(notice, subscriber)
+    with translation.override(subscriber.language):
+        body = render_to_string("subscriptions/sms/notice.txt", context)
+    return settings.HERALD_SMS_SIGNATURE + " ".join(body.split())

@@ -1,0 +1,248 @@
+import secrets
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from alerts.choices import Level
+
+
+def new_key():
+    return secrets.token_urlsafe(24)
+
+
+class Audience(models.TextChoices):
+    PUBLIC = "public", _("Consumer")
+    BUSINESS = "business", _("Producer or importer")
+    PORT = "port", _("Port or inspection staff")
+
+
+class Frequency(models.TextChoices):
+    IMMEDIATE = "immediate", _("Immediately")
+    DAILY = "daily", _("Daily digest")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+
+
+class Subscriber(models.Model):
+    """A person or organisation told of notices by email, SMS or both.
+
+    No account: the subscriber manages everything through a signed link.
+    A channel receives notices only once confirmed (double opt-in)."""
+
+    email = models.EmailField(_("email address"), null=True, blank=True, unique=True)
+    phone = models.CharField(
+        _("mobile number (E.164)"), max_length=20, null=True, blank=True, unique=True
+    )
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
+    phone_confirmed_at = models.DateTimeField(null=True, blank=True)
+    email_active = models.BooleanField(_("email on"), default=True)
+    sms_active = models.BooleanField(_("SMS on"), default=True)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=[("zh-hans", "简体中文"), ("en", "English")],
+        default="zh-hans",
+    )
+    audience = models.CharField(
+        _("audience"), max_length=16, choices=Audience.choices, default="public"
+    )
+    categories = models.ManyToManyField(
+        "alerts.ProductCategory",
+        verbose_name=_("product categories"),
+        related_name="subscribers",
+    )
+    max_level = models.PositiveSmallIntegerField(
+        _("least serious level wanted"),
+        choices=Level.choices,
+        default=Level.IV,
+        help_text=_("IV: every level; II: levels I and II; I: level I only."),
+    )
+    wants_public_announcements = models.BooleanField(default=True)
+    wants_trade_advisories = models.BooleanField(default=False)
+    origins = CountryField(_("countries of origin"), multiple=True, blank=True)
+    frequency = models.CharField(
+        _("frequency"), max_length=16, choices=Frequency.choices, default="immediate"
+    )
+    digest_time = models.TimeField(_("digest time (local)"), null=True, blank=True)
+    manage_key = models.CharField(max_length=64, default=new_key, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    left_at = models.DateTimeField(
+        _("left at"),
+        null=True,
+        blank=True,
+        help_text=_("Set when the subscriber leaves everything; erased 30 days on."),
+    )
+
+    class Meta:
+        verbose_name = _("subscriber")
+        verbose_name_plural = _("subscribers")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email__isnull=False) | models.Q(phone__isnull=False),
+                name="subscriber_has_address",
+            )
+        ]
+
+    def __str__(self):
+        return f"Subscriber {self.pk}"
+
+
+class PhoneVerification(models.Model):
+    """A 6-digit code sent by SMS to confirm a number: 10 minutes, 5 tries."""
+
+    subscriber = models.ForeignKey(
+        Subscriber, on_delete=models.CASCADE, related_name="verifications"
+    )
+    code_hash = models.CharField(max_length=128)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Code for subscriber {self.subscriber_id}"
+
+
+class RecipientList(models.Model):
+    """A named list of port and inspection contacts kept by staff. Port
+    bulletins go only to the members of these lists."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    members = models.ManyToManyField(
+        Subscriber, verbose_name=_("members"), blank=True, related_name="lists"
+    )
+
+    class Meta:
+        verbose_name = _("port recipient list")
+        verbose_name_plural = _("port recipient lists")
+
+    def __str__(self):
+        return self.name
+
+
+class SmsOptOut(models.Model):
+    """A number that texted STOP (or 退订) to one of our senders."""
+
+    phone = models.CharField(max_length=20)
+    sender = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["phone", "sender"], name="optout_unique")
+        ]
+
+    def __str__(self):
+        return f"Opt-out {self.pk} from {self.sender}"
+
+
+class Suppression(models.Model):
+    """An address no message may go to: bounced, complained, or blocked."""
+
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    address = models.CharField(max_length=254)
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "address"], name="suppression_unique"
+            )
+        ]
+        verbose_name = _("suppressed address")
+        verbose_name_plural = _("suppression list")
+
+    def __str__(self):
+        return f"{self.get_channel_display()} {self.pk}"
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+    UNDELIVERABLE = "undeliverable", _("Undeliverable")
+    SUPPRESSED = "suppressed", _("Suppressed")
+
+
+# The order a delivery's status may move in; it never moves back.
+STATUS_RANK = {
+    DeliveryStatus.QUEUED: 0,
+    DeliveryStatus.SENT: 1,
+    DeliveryStatus.DELIVERED: 2,
+    DeliveryStatus.FAILED: 2,
+    DeliveryStatus.UNDELIVERABLE: 2,
+    DeliveryStatus.SUPPRESSED: 2,
+}
+TERMINAL_STATUSES = (
+    DeliveryStatus.DELIVERED,
+    DeliveryStatus.FAILED,
+    DeliveryStatus.UNDELIVERABLE,
+    DeliveryStatus.SUPPRESSED,
+)
+
+
+class Delivery(models.Model):
+    """One message of one notice to one subscriber on one channel."""
+
+    notice = models.ForeignKey(
+        "alerts.Notice", on_delete=models.CASCADE, related_name="deliveries"
+    )
+    subscriber = models.ForeignKey(
+        Subscriber, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default="queued"
+    )
+    digest = models.BooleanField(default=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    provider_id = models.CharField(max_length=64, blank=True, db_index=True)
+    error_code = models.CharField(max_length=32, blank=True)
+    error_message = models.CharField(max_length=500, blank=True)
+    queued_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notice", "subscriber", "channel"], name="delivery_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["notice", "status"])]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+
+    def __str__(self):
+        return f"Delivery {self.pk} ({self.channel}, {self.status})"
+
+
+class OutboxMessage(models.Model):
+    """A message kept instead of sent, when no SMTP server or Twilio account
+    is configured, so staff can read what would have gone out."""
+
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    to = models.CharField(max_length=254)
+    subject = models.CharField(max_length=500, blank=True)
+    body = models.TextField()
+    html = models.TextField(blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox")
+
+    def __str__(self):
+        return f"{self.get_channel_display()} {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,86 @@
+"""Twilio callbacks: message status, and inbound texts (STOP, START, HELP)."""
+
+import logging
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseForbidden
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from . import queries
+from .keywords import handle_inbound
+from .models import DeliveryStatus
+
+logger = logging.getLogger(__name__)
+
+TWILIO_STATUSES = {
+    "sent": DeliveryStatus.SENT,
+    "delivered": DeliveryStatus.DELIVERED,
+    "undelivered": DeliveryStatus.UNDELIVERABLE,
+    "failed": DeliveryStatus.FAILED,
+}
+
+
+def public_url(request):
+    """The address Twilio signed: the public base URL, not the one a proxy
+    forwarded to us over plain HTTP."""
+    return settings.HERALD_BASE_URL + request.get_full_path()
+
+
+def signature_is_valid(request):
+    from twilio.request_validator import RequestValidator
+
+    token = settings.TWILIO_AUTH_TOKEN
+    if not token:
+        return False
+    validator = RequestValidator(token)
+    return validator.validate(
+        public_url(request),
+        request.POST.dict(),
+        request.headers.get("X-Twilio-Signature", ""),
+    )
+
+
+@csrf_exempt
+@require_POST
+def twilio_status(request):
+    if not signature_is_valid(request):
+        logger.warning("Twilio status callback with a bad signature refused")
+        return HttpResponseForbidden("bad signature")
+
+    sid = request.POST.get("MessageSid", "")
+    status = TWILIO_STATUSES.get(request.POST.get("MessageStatus", ""))
+    if sid and status:
+        from .models import Delivery
+
+        delivery_id = (
+            Delivery.objects.filter(provider_id=sid)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if delivery_id:
+            queries.advance(
+                delivery_id, status, error_code=request.POST.get("ErrorCode", "") or ""
+            )
+    return HttpResponse(status=204)
+
+
+@csrf_exempt
+@require_POST
+def twilio_inbound(request):
+    if not signature_is_valid(request):
+        logger.warning("Twilio inbound message with a bad signature refused")
+        return HttpResponseForbidden("bad signature")
+
+    reply = handle_inbound(
+        request.POST.get("From", ""),
+        request.POST.get("To", "") or request.POST.get("MessagingServiceSid", ""),
+        request.POST.get("Body", ""),
+    )
+    twiml = '<?xml version="1.0" encoding="UTF-8"?><Response>'
+    if reply:
+        from xml.sax.saxutils import escape
+
+        twiml += f"<Message>{escape(reply)}</Message>"
+    twiml += "</Response>"
+    return HttpResponse(twiml, content_type="text/xml")
