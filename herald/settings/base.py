@@ -135,6 +135,34 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_ROUTES = ("subscriptions.queues.route_task",)
 CELERY_TASK_DEFAULT_QUEUE = "dispatch"
+# Periodic work run by `make worker` (Celery beat). Without Redis,
+# `manage.py herald_worker_loop` runs the same tasks in-process.
+CELERY_BEAT_SCHEDULE = {
+    "publish-scheduled-pages": {
+        "task": "alerts.tasks.publish_scheduled_pages",
+        "schedule": 60.0,
+    },
+    "sweep-pending-notices": {
+        "task": "subscriptions.tasks.sweep_pending_notices",
+        "schedule": 60.0,
+    },
+    "send-daily-digests": {
+        "task": "subscriptions.tasks.send_due_digests",
+        "schedule": 60.0,
+    },
+    "check-unsent-urgent-notices": {
+        "task": "subscriptions.tasks.check_unsent_urgent_notices",
+        "schedule": 60.0,
+    },
+    "erase-departed-subscribers": {
+        "task": "subscriptions.privacy.erase_departed_subscribers",
+        "schedule": 3600.0,
+    },
+    "retry-search-index-updates": {
+        "task": "search.tasks.retry_pending_index_updates",
+        "schedule": 60.0,
+    },
+}
 
 # Search: ELASTICSEARCH_URL selects the Elasticsearch backend; without it the
 # embedded database backend answers.
