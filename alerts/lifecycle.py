@@ -3,7 +3,9 @@
 A notice is issued when a warning first goes live (or goes live again after
 it was unpublished), when the level of a live warning changes, and when it is
 lifted. Any other republish updates the pages, feeds and search but tells no
-subscriber again: editors fix typos without alarming anyone.
+subscriber again: editors fix typos without alarming anyone. A draft save
+publishes nothing, and a publish scheduled for later issues its notice when
+the schedule makes it live (`alerts.tasks.publish_scheduled_pages`).
 """
 
 import logging
@@ -89,6 +91,10 @@ def record_notice(page, revision=None, user=None):
 @receiver(page_published, sender=WarningPage)
 def _on_warning_published(sender, instance, revision=None, **kwargs):
     if kwargs.get("alias"):
+        return
+    if not instance.live:
+        # A first publish scheduled for later: Wagtail announces it now, but
+        # nobody is told until the scheduled publish makes it live.
         return
     user = getattr(revision, "user", None) if revision else None
     record_notice(instance, revision=revision, user=user)
