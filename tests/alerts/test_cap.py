@@ -78,9 +78,7 @@ def test_identifiers_are_distinct_and_times_carry_a_zone_without_fractions(
     assert len(set(identifiers)) == 3
     assert identifiers[0] == f"herald-{page.reference}-1"
     for document in documents:
-        for element in document.iter(
-            "{%s}sent" % NS["cap"], "{%s}effective" % NS["cap"]
-        ):
+        for element in document.xpath("//cap:sent | //cap:effective", namespaces=NS):
             assert CAP_TIME.match(element.text), element.text
 
 
