@@ -14,7 +14,7 @@ from wagtail.images.blocks import ImageChooserBlock
 from wagtail.models import Page
 from wagtail.search import index
 
-from ..choices import Direction, Level, WarningKind
+from ..choices import Direction, Hazard, Level, Measure, WarningKind
 from ..forms import WarningPageForm
 
 NOTICE_RULES_HELP = _(
@@ -61,17 +61,63 @@ class WarningIndexPage(Page):
         from django.core.paginator import Paginator
 
         from ..queries import WARNING_FILTERS, filter_warnings, public_warnings
+        from .categories import ProductCategory
 
         context = super().get_context(request, *args, **kwargs)
-        warnings = filter_warnings(public_warnings(), request.GET).order_by(
-            "-start_time", "-id"
+        public = public_warnings()
+        warnings, date_errors = _filter_by_start_date(
+            filter_warnings(public, request.GET), request.GET
         )
-        context["warnings_page"] = Paginator(warnings, 20).get_page(
-            request.GET.get("page")
-        )
-        context["filters"] = {k: request.GET.get(k, "") for k in WARNING_FILTERS}
+        context["warnings_page"] = Paginator(
+            warnings.order_by("-start_time", "-id"), 20
+        ).get_page(request.GET.get("page"))
+        context["filters"] = {
+            k: request.GET.get(k, "")
+            for k in (*WARNING_FILTERS, "date_from", "date_to")
+        }
+        context["date_errors"] = date_errors
         context["levels"] = Level.choices
+        context["kinds"] = [
+            (value, label)
+            for value, label in WarningKind.choices
+            if value != WarningKind.PORT_BULLETIN
+        ]
+        context["category_choices"] = ProductCategory.objects.order_by("path")
+        context["origin_choices"] = _origins_in_use(public)
         return context
+
+
+def _filter_by_start_date(warnings, params):
+    """Keep warnings whose start time falls in `date_from`..`date_to`
+    (YYYY-MM-DD, both inclusive). A malformed date is reported, not applied."""
+    from datetime import date
+
+    errors = []
+    for key, lookup in (("date_from", "gte"), ("date_to", "lte")):
+        value = (params.get(key) or "").strip()
+        if not value:
+            continue
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            errors.append(key)
+            continue
+        warnings = warnings.filter(**{f"start_time__date__{lookup}": day})
+    return warnings, errors
+
+
+def _origins_in_use(warnings):
+    """The countries of origin named by public warnings, sorted by name."""
+    from django_countries import countries
+
+    codes = set()
+    for origins in warnings.values_list("origins", flat=True):
+        if isinstance(origins, str):
+            origins = origins.split(",")
+        codes.update(str(code) for code in origins or () if code)
+    return sorted(
+        ((code, countries.name(code)) for code in codes), key=lambda item: item[1]
+    )
 
 
 class ReferenceCounter(models.Model):
@@ -237,6 +283,28 @@ class WarningPage(RoutablePageMixin, Page):
     def public_path(self):
         """The warning's address on the public site, fixed by design."""
         return f"/warnings/{self.slug}/"
+
+    def hazard_labels(self):
+        return [Hazard(h).label for h in self.hazards or [] if h in Hazard.values]
+
+    def measure_labels(self):
+        return [Measure(m).label for m in self.measures or [] if m in Measure.values]
+
+    def lines_of(self, field_name):
+        return [
+            line.strip()
+            for line in getattr(self, field_name).splitlines()
+            if line.strip()
+        ]
+
+    def port_list(self):
+        return self.lines_of("ports")
+
+    def brand_list(self):
+        return self.lines_of("brands")
+
+    def model_and_batch_list(self):
+        return self.lines_of("models_and_batches")
 
     def notice_path(self, sequence):
         return f"{self.public_path()}notices/{sequence}/"
