@@ -2,9 +2,11 @@
 tells the editor what to fix before anything reaches a subscriber."""
 
 import re
+from datetime import timedelta
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
@@ -12,6 +14,8 @@ from wagtail.admin.forms import WagtailAdminPageForm
 from .choices import APPROVAL_LEVELS, Hazard, Measure
 from .sms_segments import count_segments, signed_sms
 
+# How far ahead of the server clock a lifting time typed by hand may be.
+LIFTING_CLOCK_SKEW = timedelta(minutes=5)
 HS_CODE = re.compile(r"^\d{4,10}$")
 HS_SEPARATORS = re.compile(r"[\s,，;；、]+")
 
@@ -48,19 +52,24 @@ class SmsTextarea(forms.Textarea):
             "data-sms-counter": "",
             "data-signature": settings.HERALD_SMS_SIGNATURE,
             "data-max-segments": str(sms_segment_budget()),
+            "data-counter-text": _gettext(
+                "With the signature: {units} characters ({encoding}), "
+                "{segments} of at most {budget} SMS segments."
+            ),
+            "data-over-text": _gettext("Too long: shorten the text."),
         }
         return super().get_context(name, value, attrs)
 
 
 class WarningPageForm(WagtailAdminPageForm):
     hazards = forms.MultipleChoiceField(
-        label=_("hazards"),
+        label=_("Hazards"),
         choices=Hazard.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     measures = forms.MultipleChoiceField(
-        label=_("measures"),
+        label=_("Measures taken"),
         choices=Measure.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -164,6 +173,14 @@ class WarningPageForm(WagtailAdminPageForm):
                 "lifted_at",
                 _("Give the time the warning is lifted, or clear the reason."),
             )
+        if lifted_at and lifted_at > timezone.now() + LIFTING_CLOCK_SKEW:
+            self.add_error(
+                "lifted_at",
+                _(
+                    "The lifting time cannot be in the future: to lift the warning "
+                    "later, schedule this publish for that time."
+                ),
+            )
         start = cleaned.get("start_time")
         if lifted_at and start and lifted_at < start:
             self.add_error(
@@ -180,8 +197,8 @@ class WarningPageForm(WagtailAdminPageForm):
                 "level",
                 _(
                     "A level I or II warning goes live only once an approver other "
-                    "than its author approves it: choose “Submit for approval” "
-                    "instead of “Publish”."
+                    "than its author approves it: choose “Submit to Level I and II "
+                    "approval” instead of “Publish”."
                 ),
             )
 

@@ -41,8 +41,12 @@
     function update() {
       var body = textarea.value;
       var c = count(body ? signature + body : "");
-      output.textContent = c.units + " " + c.encoding + " · " + c.segments + " / " +
-        budget + " SMS" + (c.segments > budget ? " ✗" : "");
+      var template = textarea.dataset.counterText ||
+        "{units} {encoding} · {segments} / {budget} SMS";
+      var text = template.replace("{units}", c.units).replace("{encoding}", c.encoding)
+        .replace("{segments}", c.segments).replace("{budget}", budget);
+      if (c.segments > budget) { text += " " + (textarea.dataset.overText || ""); }
+      output.textContent = text;
       output.style.fontWeight = c.segments > budget ? "bold" : "";
       output.style.color = c.segments > budget ? "#b00020" : "";
     }

@@ -162,3 +162,18 @@ def test_publishing_a_level_ii_warning_directly_is_refused_with_what_to_do(
     assert not form.is_valid()
     assert "approver other than its author" in form.errors["level"][0]
     assert draft.is_valid(), draft.errors
+
+
+def test_a_lifting_time_in_the_future_is_refused_with_the_way_to_lift_later(
+    warning_index, warning_form_data, editor
+):
+    page = factories.warning(level=3, slug="toy-batteries")
+
+    form = make_form(
+        warning_form_data(lifted_at="2099-01-01 10:00", lifting_reason="召回完成"),
+        instance=page,
+        user=editor,
+    )
+
+    assert not form.is_valid()
+    assert "schedule this publish" in form.errors["lifted_at"][0]
