@@ -71,3 +71,46 @@ def test_copying_a_level_ii_warning_with_publish_is_refused(
 
     assert response.status_code == 302
     assert not page.get_siblings().filter(slug="copy-2").exists()
+
+
+def test_a_level_i_warning_goes_live_through_another_approver_and_the_log_says_who(
+    warning_index, client, django_user_model, warning_form_data
+):
+    from django.contrib.auth.models import Group
+
+    from alerts.models import Notice
+
+    author = django_user_model.objects.create_user("author", password="pw-author-1")
+    # The author is an approver too, and still may not approve their own.
+    author.groups.add(
+        Group.objects.get(name="Editors"), Group.objects.get(name="Approvers")
+    )
+    approver = django_user_model.objects.create_user("approver", password="pw-app-1")
+    approver.groups.add(Group.objects.get(name="Approvers"))
+    page = factories.warning(publish=False, level=1, user=author, slug="level-one")
+
+    client.force_login(author)
+    data = warning_form_data(level="1", slug="level-one")
+    data["action-submit"] = "action-submit"
+    client.post(f"/admin/pages/{page.pk}/edit/", data)
+    page.refresh_from_db()
+    task_state = page.current_workflow_state.current_task_state
+    action_url = f"/admin/pages/workflow/action/{page.pk}/approve/{task_state.pk}/"
+    client.post(action_url, {})
+    page.refresh_from_db()
+    live_after_author_tried = page.live
+    client.force_login(approver)
+    client.post(action_url, {})
+    page.refresh_from_db()
+
+    assert not live_after_author_tried
+    assert page.live
+    assert Notice.objects.filter(warning=page).count() == 1
+    steps = {
+        entry.action: entry.user.username
+        for entry in PageLogEntry.objects.filter(page_id=page.pk).select_related("user")
+        if entry.user
+    }
+    assert steps["wagtail.workflow.start"] == "author"
+    assert steps["wagtail.workflow.approve"] == "approver"
+    assert steps["wagtail.publish"] == "approver"
