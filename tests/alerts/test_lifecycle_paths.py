@@ -168,3 +168,19 @@ def test_the_author_of_a_level_i_warning_cannot_approve_it(
     assert not task.get_task_states_user_can_moderate(author).exists()
     assert task.get_task_states_user_can_moderate(approver).exists()
     assert kinds(page) == []
+
+
+def test_every_periodic_task_of_alerts_in_the_beat_schedule_exists():
+    from django.conf import settings
+
+    from herald.celery import app
+
+    app.loader.import_default_modules()
+    names = {
+        entry["task"]
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if entry["task"].startswith("alerts.")
+    }
+
+    assert names == {"alerts.tasks.publish_scheduled_pages"}
+    assert names <= set(app.tasks)

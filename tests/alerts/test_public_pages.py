@@ -116,3 +116,15 @@ def test_pages_speak_chinese_first_and_english_after_the_switch(warning_index, c
     assert "时间线" in chinese
     assert 'lang="en"' in english and page.title_en in english
     assert "Timeline" in english
+
+
+def test_editors_can_preview_a_port_bulletin_the_public_cannot_see(
+    warning_index, client
+):
+    bulletin = factories.warning(kind="port_bulletin")
+
+    preview = bulletin.make_preview_request()
+
+    assert preview.status_code == 200
+    assert bulletin.title in preview.rendered_content
+    assert client.get(bulletin.public_path()).status_code == 404
