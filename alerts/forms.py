@@ -7,7 +7,7 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
@@ -52,11 +52,11 @@ class SmsTextarea(forms.Textarea):
             "data-sms-counter": "",
             "data-signature": settings.HERALD_SMS_SIGNATURE,
             "data-max-segments": str(sms_segment_budget()),
-            "data-counter-text": _gettext(
+            "data-counter-text": gettext(
                 "With the signature: {units} characters ({encoding}), "
                 "{segments} of at most {budget} SMS segments."
             ),
-            "data-over-text": _gettext("Too long: shorten the text."),
+            "data-over-text": gettext("Too long: shorten the text."),
         }
         return super().get_context(name, value, attrs)
 
@@ -197,8 +197,8 @@ class WarningPageForm(WagtailAdminPageForm):
                 "level",
                 _(
                     "A level I or II warning goes live only once an approver other "
-                    "than its author approves it: choose “Submit to Level I and II "
-                    "approval” instead of “Publish”."
+                    "than its author approves it: submit it to the "
+                    "approval workflow instead of publishing it."
                 ),
             )
 
@@ -206,4 +206,4 @@ class WarningPageForm(WagtailAdminPageForm):
 def _level_label(level):
     from .choices import Level
 
-    return _gettext(str(Level(int(level)).label))
+    return gettext(str(Level(int(level)).label))

@@ -2,10 +2,13 @@
 approver other than its author approves it.
 
 The page editor refuses a direct publish of a level I or II warning (see
-`WarningPageForm`); the editor submits it to the "Level I and II approval"
-workflow instead, whose one task is `AnotherApproverTask`. That task offers
-its actions to members of the Approvers group, never to the person who
-submitted the warning or wrote the revision under review.
+`WarningPageForm`); the editor submits it instead to the workflow
+"I、II级预警审批 (Level I and II approval)", named in both languages because
+the admin shows it in either. Its one task is an `AnotherApproverTask` that
+offers its actions to members of the Approvers group, never to the person who
+submitted the warning or wrote the revision under review. Migration
+`0004_a_approval_workflow` creates the group, the task and the workflow and
+assigns the workflow to `/warnings/`.
 """
 
 import logging
@@ -15,9 +18,6 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.models import AbstractGroupApprovalTask
 
 logger = logging.getLogger(__name__)
-
-APPROVERS_GROUP = "Approvers"
-APPROVAL_WORKFLOW = "Level I and II approval"
 
 
 def authors_of(task_state):

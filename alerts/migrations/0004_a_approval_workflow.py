@@ -4,8 +4,8 @@ level I or II version of it goes live."""
 from django.db import migrations
 
 APPROVERS = "Approvers"
-WORKFLOW = "Level I and II approval"
-TASK = "Approval by another approver"
+WORKFLOW = "I、II级预警审批 (Level I and II approval)"
+TASK = "作者以外的审批人批准 (Approval by another approver)"
 
 
 def create_workflow(apps, schema_editor):
