@@ -193,3 +193,47 @@ def test_a_port_bulletin_has_no_public_cap_or_page(warning_index, client):
     ]
 
     assert [r.status_code for r in responses] == [404, 404, 404, 404]
+
+
+def test_a_warning_without_english_has_only_the_chinese_info(
+    warning_index, cap_schema, parse_xml
+):
+    page = factories.warning(title_en="", summary_en="")
+
+    document = parse_xml(render_alert(page.notices.get()))
+
+    assert cap_schema.validate(document), cap_schema.error_log
+    assert [
+        i.findtext("cap:language", namespaces=NS)
+        for i in document.findall("cap:info", NS)
+    ] == ["zh-CN"]
+
+
+def test_a_port_bulletin_message_is_restricted_and_still_valid(
+    warning_index, cap_schema, parse_xml
+):
+    page = factories.warning(kind="port_bulletin", ports="上海口岸\n宁波口岸")
+
+    document = parse_xml(render_alert(page.notices.get()))
+
+    assert cap_schema.validate(document), cap_schema.error_log
+    assert document.findtext("cap:scope", namespaces=NS) == "Restricted"
+    assert document.findtext("cap:info/cap:area/cap:areaDesc", namespaces=NS) == (
+        "口岸：上海口岸, 宁波口岸"
+    )
+
+
+def test_a_sent_message_does_not_change_when_the_warning_is_edited_later(
+    warning_index, parse_xml
+):
+    page = factories.warning(advice_zh="停止充电。")
+    notice = page.notices.get()
+    before = render_alert(notice)
+
+    page.advice_zh = "停止充电并联系经销商退货。"
+    page.save_revision().publish()
+
+    assert render_alert(notice) == before
+    assert "停止充电。" in parse_xml(before).findtext(
+        "cap:info/cap:instruction", namespaces=NS
+    )

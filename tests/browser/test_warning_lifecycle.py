@@ -182,3 +182,32 @@ def test_filters_and_the_language_switch_work_without_javascript(live_server, br
 
     assert lifted.reference in filtered and active.reference not in filtered
     assert "Warnings" in english and "status=lifted" in page.url
+
+
+def test_the_admin_refuses_to_publish_a_level_ii_warning_directly_and_says_why(
+    live_server, browser, editor, screenshot
+):
+    from alerts.models import ProductCategory, WarningIndexPage, WarningPage
+
+    base = live_server.url
+    index = WarningIndexPage.objects.get()
+    page = browser.new_page(locale="zh-CN")
+    log_in(page, base)
+
+    page.goto(f"{base}/admin/pages/add/alerts/warningpage/{index.pk}/")
+    page.fill("#id_title", "进口婴儿奶粉检出阪崎肠杆菌")
+    page.select_option("#id_level", "2")
+    page.select_option("#id_kind", "public_announcement")
+    page.fill("#id_summary_zh", "某批次进口婴儿配方奶粉检出阪崎肠杆菌。")
+    toys = ProductCategory.objects.get(code="toys-electric")
+    page.select_option("#id_categories", str(toys.pk))
+    page.evaluate("document.querySelector('#id_slug').value = 'infant-formula'")
+    publish_button = page.locator(".w-dropdown-button .w-dropdown__toggle").first
+    publish_button.click()
+    page.locator("button[name=action-publish]").click()
+    page.wait_for_load_state()
+    page.locator("#id_level").scroll_into_view_if_needed()
+    screenshot(page, "admin-level-ii-refused")
+
+    assert "作者以外的审批人" in page.content()
+    assert not WarningPage.objects.filter(slug="infant-formula").exists()
