@@ -22,7 +22,7 @@ HS_SEPARATORS = re.compile(r"[\s,，;；、]+")
 
 def sms_segment_budget():
     """How many segments the signed SMS text of a warning may take."""
-    return int(getattr(settings, "HERALD_SMS_MAX_SEGMENTS", 2))
+    return settings.HERALD_SMS_MAX_SEGMENTS
 
 
 def parse_hs_codes(text):

@@ -77,6 +77,7 @@ def record_notice(page, revision=None, user=None):
         )
 
         notice_id = notice.pk
+        transaction.on_commit(lambda: _record_issuer(notice_id))
         transaction.on_commit(lambda: notice_issued.send(Notice, notice_id=notice_id))
     logger.info(
         "Notice issued: warning %s notice %s (%s)",
@@ -86,6 +87,30 @@ def record_notice(page, revision=None, user=None):
         extra={"warning_id": page.pk, "notice_id": notice.pk},
     )
     return notice
+
+
+def _record_issuer(notice_id):
+    """Name as issuer whoever the audit log says published the revision.
+
+    Wagtail's signal does not say who published; its log entry, written just
+    after the signal in the same transaction, does. After a workflow approval
+    that is the approver, not the author of the revision.
+    """
+    notice = Notice.objects.filter(pk=notice_id, revision__isnull=False).first()
+    if notice is None:
+        return
+    entry = (
+        PageLogEntry.objects.filter(
+            page_id=notice.warning_id,
+            action="wagtail.publish",
+            revision_id=notice.revision_id,
+            user__isnull=False,
+        )
+        .order_by("-timestamp")
+        .first()
+    )
+    if entry and entry.user_id != notice.issued_by_id:
+        Notice.objects.filter(pk=notice_id).update(issued_by_id=entry.user_id)
 
 
 @receiver(page_published, sender=WarningPage)

@@ -74,7 +74,11 @@ def test_copying_a_level_ii_warning_with_publish_is_refused(
 
 
 def test_a_level_i_warning_goes_live_through_another_approver_and_the_log_says_who(
-    warning_index, client, django_user_model, warning_form_data
+    warning_index,
+    client,
+    django_user_model,
+    warning_form_data,
+    django_capture_on_commit_callbacks,
 ):
     from django.contrib.auth.models import Group
 
@@ -100,12 +104,13 @@ def test_a_level_i_warning_goes_live_through_another_approver_and_the_log_says_w
     page.refresh_from_db()
     live_after_author_tried = page.live
     client.force_login(approver)
-    client.post(action_url, {})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(action_url, {})
     page.refresh_from_db()
 
     assert not live_after_author_tried
     assert page.live
-    assert Notice.objects.filter(warning=page).count() == 1
+    assert Notice.objects.get(warning=page).issued_by == approver
     steps = {
         entry.action: entry.user.username
         for entry in PageLogEntry.objects.filter(page_id=page.pk).select_related("user")
