@@ -54,6 +54,10 @@
     update();
   }
 
+  // Exposed so tests can compare this count with the server's.
+  (typeof window !== "undefined" ? window : globalThis).heraldCountSms = count;
+  if (typeof document === "undefined") { return; }
+
   function start() {
     document.querySelectorAll("textarea[data-sms-counter]").forEach(attach);
   }

@@ -52,3 +52,36 @@ def test_an_emoji_counts_as_two_ucs2_units():
     count = count_segments("预警😀")
 
     assert (count.encoding, count.units) == (UCS2, 4)
+
+
+def test_the_admin_counter_script_counts_as_the_server_does():
+    import json
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    from tests.conftest import need
+
+    node = shutil.which("node")
+    need(node is not None, "node is needed to run the admin counter script")
+    script = Path(__file__).resolve().parents[2] / "static" / "js" / "sms-counter.js"
+    texts = ["", "a" * 161, "€" * 81, "a" * 152 + "€" + "a" * 10, "中" * 135, "预警😀"]
+
+    result = subprocess.run(
+        [
+            node,
+            "-e",
+            f"require({json.dumps(str(script))});"
+            f"console.log(JSON.stringify({json.dumps(texts)}.map(heraldCountSms)))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+
+    in_browser = [
+        (c["encoding"], c["units"], c["segments"]) for c in json.loads(result.stdout)
+    ]
+    on_server = [(c.encoding, c.units, c.segments) for c in map(count_segments, texts)]
+    assert in_browser == on_server
