@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
-from .choices import APPROVAL_LEVELS, Hazard, Measure
+from .choices import APPROVAL_LEVELS, Hazard, Measure, NoticeKind
 from .sms_segments import count_segments, signed_sms
 
 # How far ahead of the server clock a lifting time typed by hand may be.
@@ -151,6 +151,15 @@ class WarningPageForm(WagtailAdminPageForm):
         last = self._last_notice()
         if last is None or level is None or int(level) == last.level:
             return
+        if last.kind == NoticeKind.LIFTING:
+            self.add_error(
+                "level",
+                _(
+                    "This warning has been lifted; its level no longer changes. "
+                    "Copy it to publish a new warning."
+                ),
+            )
+            return
         if not reason.strip() or reason.strip() == last.reason.strip():
             self.add_error(
                 "change_reason",
@@ -164,6 +173,16 @@ class WarningPageForm(WagtailAdminPageForm):
     def _check_lifting(self, cleaned):
         lifted_at = cleaned.get("lifted_at")
         reason = cleaned.get("lifting_reason", "").strip()
+        last = self._last_notice()
+        if last is not None and last.kind == NoticeKind.LIFTING and not lifted_at:
+            self.add_error(
+                "lifted_at",
+                _(
+                    "A lifted warning cannot be reopened: everyone was told it "
+                    "ended. Copy it to publish a new warning."
+                ),
+            )
+            return
         if lifted_at and not reason:
             self.add_error(
                 "lifting_reason", _("Say why the warning is lifted, or clear the time.")

@@ -1,5 +1,6 @@
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from alerts.models import WarningPage
 from tests import factories
@@ -177,3 +178,31 @@ def test_a_lifting_time_in_the_future_is_refused_with_the_way_to_lift_later(
 
     assert not form.is_valid()
     assert "schedule this publish" in form.errors["lifted_at"][0]
+
+
+def test_a_lifted_warning_can_be_neither_reopened_nor_regraded(
+    warning_index, warning_form_data, editor
+):
+    page = factories.lift(factories.warning(level=3, slug="toy-batteries"))
+    lifted_at = timezone.localtime(page.lifted_at).strftime("%Y-%m-%d %H:%M")
+
+    reopened = make_form(warning_form_data(), instance=page, user=editor)
+    regraded = make_form(
+        warning_form_data(
+            level="4",
+            change_reason="风险降低",
+            lifted_at=lifted_at,
+            lifting_reason="风险已消除",
+        ),
+        instance=page,
+        user=editor,
+    )
+    typo_fix = make_form(
+        warning_form_data(lifted_at=lifted_at, lifting_reason="风险已消除。"),
+        instance=page,
+        user=editor,
+    )
+
+    assert "cannot be reopened" in reopened.errors["lifted_at"][0]
+    assert "has been lifted" in regraded.errors["level"][0]
+    assert typo_fix.is_valid(), typo_fix.errors
