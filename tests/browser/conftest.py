@@ -126,3 +126,18 @@ def site_tree(transactional_db):
     site.create_site(apps, None)
     site.create_categories(apps, None)
     workflow.create_workflow(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def quiet_admin_editor(settings):
+    """Wagtail's editor autosaves every half second while open. These tests
+    are about publishing, and a save still running when the tables are
+    emptied deadlocks PostgreSQL's flush; so autosave is off here."""
+    settings.WAGTAIL_AUTOSAVE_INTERVAL = 0
+
+
+@pytest.fixture(autouse=True)
+def close_pages_before_the_database_is_emptied(transactional_db, browser):
+    yield
+    for context in browser.contexts:
+        context.close()
