@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
-from .choices import APPROVAL_LEVELS, Hazard, Measure, NoticeKind
+from .choices import APPROVAL_LEVELS, Hazard, Level, Measure, NoticeKind
 from .sms_segments import count_segments, signed_sms
 
 # How far ahead of the server clock a lifting time typed by hand may be.
@@ -167,7 +167,7 @@ class WarningPageForm(WagtailAdminPageForm):
                     "The level of this published warning changes from %(old)s to "
                     "%(new)s: say why. Everyone already told will receive it."
                 )
-                % {"old": last.get_level_display(), "new": _level_label(level)},
+                % {"old": last.get_level_display(), "new": Level(int(level)).label},
             )
 
     def _check_lifting(self, cleaned):
@@ -220,9 +220,3 @@ class WarningPageForm(WagtailAdminPageForm):
                     "approval workflow instead of publishing it."
                 ),
             )
-
-
-def _level_label(level):
-    from .choices import Level
-
-    return gettext(str(Level(int(level)).label))
