@@ -67,3 +67,18 @@ class NoticeKind(models.TextChoices):
     PUBLICATION = "publication", _("Publication")
     ADJUSTMENT = "adjustment", _("Level change")
     LIFTING = "lifting", _("Lifting notice")
+
+
+# Levels that go live only after an approver other than the author approves.
+APPROVAL_LEVELS = (1, 2)
+
+# CAP 1.2 <severity> for each level.
+CAP_SEVERITY = {1: "Extreme", 2: "Severe", 3: "Moderate", 4: "Minor"}
+
+# CAP 1.2 <category> values a hazard adds to the always-present "Safety".
+CAP_CATEGORY_FOR_HAZARD = {
+    "health": "Health",
+    "chemical": "Health",
+    "biological": "Health",
+    "environmental": "Env",
+}

@@ -3,7 +3,9 @@
 A notice is issued when a warning first goes live (or goes live again after
 it was unpublished), when the level of a live warning changes, and when it is
 lifted. Any other republish updates the pages, feeds and search but tells no
-subscriber again: editors fix typos without alarming anyone.
+subscriber again: editors fix typos without alarming anyone. A draft save
+publishes nothing, and a publish scheduled for later issues its notice when
+the schedule makes it live (`alerts.tasks.publish_scheduled_pages`).
 """
 
 import logging
@@ -75,6 +77,7 @@ def record_notice(page, revision=None, user=None):
         )
 
         notice_id = notice.pk
+        transaction.on_commit(lambda: _record_issuer(notice_id))
         transaction.on_commit(lambda: notice_issued.send(Notice, notice_id=notice_id))
     logger.info(
         "Notice issued: warning %s notice %s (%s)",
@@ -86,9 +89,37 @@ def record_notice(page, revision=None, user=None):
     return notice
 
 
+def _record_issuer(notice_id):
+    """Name as issuer whoever the audit log says published the revision.
+
+    Wagtail's signal does not say who published; its log entry, written just
+    after the signal in the same transaction, does. After a workflow approval
+    that is the approver, not the author of the revision.
+    """
+    notice = Notice.objects.filter(pk=notice_id, revision__isnull=False).first()
+    if notice is None:
+        return
+    entry = (
+        PageLogEntry.objects.filter(
+            page_id=notice.warning_id,
+            action="wagtail.publish",
+            revision_id=notice.revision_id,
+            user__isnull=False,
+        )
+        .order_by("-timestamp")
+        .first()
+    )
+    if entry and entry.user_id != notice.issued_by_id:
+        Notice.objects.filter(pk=notice_id).update(issued_by_id=entry.user_id)
+
+
 @receiver(page_published, sender=WarningPage)
 def _on_warning_published(sender, instance, revision=None, **kwargs):
     if kwargs.get("alias"):
+        return
+    if not instance.live:
+        # A first publish scheduled for later: Wagtail announces it now, but
+        # nobody is told until the scheduled publish makes it live.
         return
     user = getattr(revision, "user", None) if revision else None
     record_notice(instance, revision=revision, user=user)

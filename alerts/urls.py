@@ -12,4 +12,10 @@ urlpatterns = [
     path("companies/<int:pk>/", views.company_detail, name="company_detail"),
     path("feeds/", views.feed_index, name="feed_index"),
     path("feeds/warnings.rss", views.warnings_rss, name="warnings_rss"),
+    path("warnings/<str:slug>/cap.xml", views.warning_cap, name="warning_cap"),
+    path(
+        "warnings/<str:slug>/notices/<int:sequence>/cap.xml",
+        views.notice_cap,
+        name="notice_cap",
+    ),
 ]

@@ -77,3 +77,19 @@ def warnings_rss(request):
     return HttpResponse(
         feed.rss_str(pretty=True), content_type="application/rss+xml; charset=utf-8"
     )
+
+
+def _public_warning(slug):
+    return get_object_or_404(queries.public_warnings(), slug=slug)
+
+
+@require_GET
+def warning_cap(request, slug):
+    """CAP 1.2 message of the latest notice of a public warning."""
+    return _public_warning(slug).cap_latest_view(request)
+
+
+@require_GET
+def notice_cap(request, slug, sequence):
+    """CAP 1.2 message of one notice of a public warning."""
+    return _public_warning(slug).cap_notice_view(request, sequence)

@@ -1,9 +1,14 @@
 """Where staff edit categories, the registers and companies in the admin."""
 
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.log_actions import LogFormatter, log
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from .choices import APPROVAL_LEVELS
 from .models import BlacklistEntry, Company, ProductCategory, RecallEntry
 
 
@@ -49,3 +54,70 @@ class RegistersGroup(SnippetViewSetGroup):
 
 
 register_snippet(RegistersGroup)
+
+
+# --- Unpublishing a warning: a reason is required and recorded -------------
+
+UNPUBLISH_REASON_ACTION = "alerts.unpublish_reason"
+
+
+@hooks.register("register_log_actions")
+def register_unpublish_reason(actions):
+    @actions.register_action(UNPUBLISH_REASON_ACTION)
+    class UnpublishReason(LogFormatter):
+        label = _("Reason for unpublishing")
+
+        def format_message(self, log_entry):
+            reason = (log_entry.data or {}).get("reason", "")
+            return _("Unpublished because: %(reason)s") % {"reason": reason}
+
+
+@hooks.register("before_unpublish_page")
+def require_unpublish_reason(request, page):
+    if not getattr(page, "unpublish_reason_required", False):
+        return None
+    reason = request.POST.get("unpublish_reason", "").strip()
+    if not reason:
+        messages.error(
+            request,
+            _("Say why this warning is unpublished: the reason is recorded."),
+        )
+        return redirect("wagtailadmin_pages:unpublish", page.pk)
+    request.herald_unpublish_reason = reason
+    return None
+
+
+@hooks.register("after_unpublish_page")
+def record_unpublish_reason(request, page):
+    reason = getattr(request, "herald_unpublish_reason", "")
+    if not reason:
+        return None
+    log(
+        instance=page,
+        action=UNPUBLISH_REASON_ACTION,
+        user=request.user,
+        data={"reason": reason},
+    )
+    return None
+
+
+# --- Copying a warning may not bypass the level I/II approval --------------
+
+
+@hooks.register("before_copy_page")
+def refuse_publishing_copy_of_level_i_or_ii(request, page):
+    specific = page.specific
+    if (
+        request.method == "POST"
+        and request.POST.get("publish_copies")
+        and getattr(specific, "level", None) in APPROVAL_LEVELS
+    ):
+        messages.error(
+            request,
+            _(
+                "A copy of a level I or II warning cannot be published at once: "
+                "copy it without publishing and submit the copy for approval."
+            ),
+        )
+        return redirect("wagtailadmin_pages:copy", page.pk)
+    return None

@@ -34,6 +34,7 @@ def warning(publish=True, categories=("toys-electric",), user=None, **fields):
         ),
         "sms_text": "部分儿童电动玩具电池过热，请停止充电使用。",
         "start_time": timezone.now(),
+        "live": publish,  # a draft is not on the site until it is published
     }
     values.update(fields)
     page = WarningPage(**values)

@@ -1,17 +1,30 @@
 from django.db import models, transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from modelcluster.fields import ParentalManyToManyField
 from wagtail import blocks
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.fields import StreamField
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.models import Page
 from wagtail.search import index
 
-from ..choices import Direction, Level, WarningKind
+from ..choices import Direction, Hazard, Level, Measure, WarningKind
+from ..forms import WarningPageForm
+
+NOTICE_RULES_HELP = _(
+    "Which saves tell subscribers: publishing the warning for the first time, "
+    "publishing it again after it was unpublished, publishing a change of its "
+    "level, and publishing a lifting time. Every other publish (wording, scope, "
+    "advice, attachments, SMS text) updates the public pages, feeds and search "
+    "but sends nothing again. A draft save or a publish scheduled for later "
+    "sends nothing until it goes live."
+)
 
 
 class HomePage(Page):
@@ -48,17 +61,63 @@ class WarningIndexPage(Page):
         from django.core.paginator import Paginator
 
         from ..queries import WARNING_FILTERS, filter_warnings, public_warnings
+        from .categories import ProductCategory
 
         context = super().get_context(request, *args, **kwargs)
-        warnings = filter_warnings(public_warnings(), request.GET).order_by(
-            "-start_time", "-id"
+        public = public_warnings()
+        warnings, date_errors = _filter_by_start_date(
+            filter_warnings(public, request.GET), request.GET
         )
-        context["warnings_page"] = Paginator(warnings, 20).get_page(
-            request.GET.get("page")
-        )
-        context["filters"] = {k: request.GET.get(k, "") for k in WARNING_FILTERS}
+        context["warnings_page"] = Paginator(
+            warnings.order_by("-start_time", "-id"), 20
+        ).get_page(request.GET.get("page"))
+        context["filters"] = {
+            k: request.GET.get(k, "")
+            for k in (*WARNING_FILTERS, "date_from", "date_to")
+        }
+        context["date_errors"] = date_errors
         context["levels"] = Level.choices
+        context["kinds"] = [
+            (value, label)
+            for value, label in WarningKind.choices
+            if value != WarningKind.PORT_BULLETIN
+        ]
+        context["category_choices"] = ProductCategory.objects.order_by("path")
+        context["origin_choices"] = _origins_in_use(public)
         return context
+
+
+def _filter_by_start_date(warnings, params):
+    """Keep warnings whose start time falls in `date_from`..`date_to`
+    (YYYY-MM-DD, both inclusive). A malformed date is reported, not applied."""
+    from datetime import date
+
+    errors = []
+    for key, lookup in (("date_from", "gte"), ("date_to", "lte")):
+        value = (params.get(key) or "").strip()
+        if not value:
+            continue
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            errors.append(key)
+            continue
+        warnings = warnings.filter(**{f"start_time__date__{lookup}": day})
+    return warnings, errors
+
+
+def _origins_in_use(warnings):
+    """The countries of origin named by public warnings, sorted by name."""
+    from django_countries import countries
+
+    codes = set()
+    for origins in warnings.values_list("origins", flat=True):
+        if isinstance(origins, str):
+            origins = origins.split(",")
+        codes.update(str(code) for code in origins or () if code)
+    return sorted(
+        ((code, countries.name(code)) for code in codes), key=lambda item: item[1]
+    )
 
 
 class ReferenceCounter(models.Model):
@@ -87,7 +146,7 @@ def body_blocks():
     ]
 
 
-class WarningPage(Page):
+class WarningPage(RoutablePageMixin, Page):
     """风险预警: a graded warning about imported or exported goods.
 
     Communications staff write it in Chinese and English; publishing it, a
@@ -176,6 +235,7 @@ class WarningPage(Page):
         FieldPanel("sms_text"),
         MultiFieldPanel(
             [
+                HelpPanel(content=NOTICE_RULES_HELP),
                 FieldPanel("change_reason"),
                 FieldPanel("lifted_at"),
                 FieldPanel("lifting_reason"),
@@ -195,9 +255,22 @@ class WarningPage(Page):
     parent_page_types = ["alerts.WarningIndexPage"]
     subpage_types = []
 
+    base_form_class = WarningPageForm
+    # A copy is a new warning: its own reference number, not yet changed or
+    # lifted.
+    exclude_fields_in_copy = [
+        "reference",
+        "change_reason",
+        "lifted_at",
+        "lifting_reason",
+    ]
+
     class Meta:
         verbose_name = _("warning")
         verbose_name_plural = _("warnings")
+
+    # The admin asks for a reason before unpublishing a warning (wagtail_hooks).
+    unpublish_reason_required = True
 
     @property
     def is_public(self):
@@ -211,8 +284,76 @@ class WarningPage(Page):
         """The warning's address on the public site, fixed by design."""
         return f"/warnings/{self.slug}/"
 
+    def hazard_labels(self):
+        return [Hazard(h).label for h in self.hazards or [] if h in Hazard.values]
+
+    def measure_labels(self):
+        return [Measure(m).label for m in self.measures or [] if m in Measure.values]
+
+    def lines_of(self, field_name):
+        return [
+            line.strip()
+            for line in getattr(self, field_name).splitlines()
+            if line.strip()
+        ]
+
+    def port_list(self):
+        return self.lines_of("ports")
+
+    def brand_list(self):
+        return self.lines_of("brands")
+
+    def model_and_batch_list(self):
+        return self.lines_of("models_and_batches")
+
+    def notice_path(self, sequence):
+        return f"{self.public_path()}notices/{sequence}/"
+
+    def public_notices(self):
+        return self.notices.order_by("sequence")
+
+    def _public_or_404(self, request):
+        # Port bulletins are for ports and inspection staff only; editors
+        # still preview them in the admin.
+        if not self.is_public and not getattr(request, "is_preview", False):
+            raise Http404("Port bulletins are not published on the public site.")
+
+    def serve(self, request, *args, **kwargs):
+        self._public_or_404(request)
+        return super().serve(request, *args, **kwargs)
+
+    @path("notices/<int:sequence>/", name="notice")
+    def notice_view(self, request, sequence):
+        notice = get_object_or_404(self.notices, sequence=sequence)
+        return self.render(
+            request,
+            template="alerts/notice_page.html",
+            context_overrides={"notice": notice},
+        )
+
+    # The CAP addresses end in ".xml", which Wagtail's page URLs cannot
+    # carry; `alerts.urls` routes them here.
+    def cap_latest_view(self, request):
+        notice = self.notices.order_by("-sequence").first()
+        if notice is None:
+            raise Http404("This warning has issued no notice yet.")
+        return _cap_response(notice)
+
+    def cap_notice_view(self, request, sequence):
+        return _cap_response(get_object_or_404(self.notices, sequence=sequence))
+
     def save(self, *args, **kwargs):
         if not self.reference:
             year = (self.start_time or timezone.now()).year
             self.reference = ReferenceCounter.next_reference(year)
         super().save(*args, **kwargs)
+
+
+def _cap_response(notice):
+    from ..cap import render_alert
+
+    response = HttpResponse(
+        render_alert(notice), content_type="application/cap+xml; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'inline; filename="{notice.cap_identifier}.xml"'
+    return response

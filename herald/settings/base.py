@@ -184,6 +184,7 @@ WAGTAIL_SITE_NAME = "Herald"
 HERALD_AUTHORITY_NAME = env("HERALD_AUTHORITY_NAME", "产品质量安全风险预警中心")
 HERALD_CAP_SENDER = env("HERALD_CAP_SENDER", "alerts@herald.example.gov.cn")
 HERALD_SMS_SIGNATURE = env("HERALD_SMS_SIGNATURE", "【产品安全预警】")
+HERALD_SMS_MAX_SEGMENTS = int(env("HERALD_SMS_MAX_SEGMENTS", "2"))
 
 # Email: SMTP when EMAIL_HOST is set, otherwise the outbox staff open in the
 # admin.

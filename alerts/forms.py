@@ -1,0 +1,222 @@
+"""The admin form of a warning: choices as checkboxes, and validation that
+tells the editor what to fix before anything reaches a subscriber."""
+
+import re
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminPageForm
+
+from .choices import APPROVAL_LEVELS, Hazard, Level, Measure, NoticeKind
+from .sms_segments import count_segments, signed_sms
+
+# How far ahead of the server clock a lifting time typed by hand may be.
+LIFTING_CLOCK_SKEW = timedelta(minutes=5)
+HS_CODE = re.compile(r"^\d{4,10}$")
+HS_SEPARATORS = re.compile(r"[\s,，;；、]+")
+
+
+def sms_segment_budget():
+    """How many segments the signed SMS text of a warning may take."""
+    return settings.HERALD_SMS_MAX_SEGMENTS
+
+
+def parse_hs_codes(text):
+    """The HS codes in `text` and the entries that are not 4 to 10 digits."""
+    entries = [entry for entry in HS_SEPARATORS.split(text or "") if entry]
+    good = [entry for entry in entries if HS_CODE.match(entry)]
+    bad = [entry for entry in entries if not HS_CODE.match(entry)]
+    return good, bad
+
+
+class SmsTextarea(forms.Textarea):
+    """A textarea whose segment count the admin shows while the editor types.
+
+    The count is worked out again on the server when the form is saved; the
+    script only helps and the form works without it.
+    """
+
+    class Media:
+        js = ["js/sms-counter.js"]
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"rows": 3, **(attrs or {})})
+
+    def get_context(self, name, value, attrs):
+        attrs = {
+            **(attrs or {}),
+            "data-sms-counter": "",
+            "data-signature": settings.HERALD_SMS_SIGNATURE,
+            "data-max-segments": str(sms_segment_budget()),
+            "data-counter-text": gettext(
+                "With the signature: {units} characters ({encoding}), "
+                "{segments} of at most {budget} SMS segments."
+            ),
+            "data-over-text": gettext("Too long: shorten the text."),
+        }
+        return super().get_context(name, value, attrs)
+
+
+class WarningPageForm(WagtailAdminPageForm):
+    hazards = forms.MultipleChoiceField(
+        label=_("Hazards"),
+        choices=Hazard.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    measures = forms.MultipleChoiceField(
+        label=_("Measures taken"),
+        choices=Measure.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("The rapid-response measures taken; tick every one that applies."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "sms_text" in self.fields:
+            self.fields["sms_text"].widget = SmsTextarea()
+            self.fields["sms_text"].help_text = _(
+                "Sent to SMS subscribers with the signature %(signature)s in front; "
+                "the signed text may take at most %(budget)s segments "
+                "(70 characters in one, 67 per segment when split, as soon as it "
+                "holds one Chinese character; 160 / 153 for plain Latin text)."
+            ) % {
+                "signature": settings.HERALD_SMS_SIGNATURE,
+                "budget": sms_segment_budget(),
+            }
+
+    def clean_hs_codes(self):
+        good, bad = parse_hs_codes(self.cleaned_data.get("hs_codes", ""))
+        if bad:
+            raise forms.ValidationError(
+                _("An HS code is 4 to 10 digits. Correct or remove: %(codes)s."),
+                params={"codes": ", ".join(bad)},
+                code="hs_code",
+            )
+        return ", ".join(good)
+
+    def clean_sms_text(self):
+        text = self.cleaned_data.get("sms_text", "")
+        if not text:
+            return text
+        budget = sms_segment_budget()
+        signed = signed_sms(text, settings.HERALD_SMS_SIGNATURE)
+        count = count_segments(signed)
+        if count.segments > budget:
+            raise forms.ValidationError(
+                _(
+                    "With the signature this SMS takes %(segments)s segments "
+                    "(%(units)s %(encoding)s characters); at most %(budget)s are "
+                    "allowed. Shorten it."
+                ),
+                params={
+                    "segments": count.segments,
+                    "units": count.units,
+                    "encoding": count.encoding,
+                    "budget": budget,
+                },
+                code="sms_too_long",
+            )
+        return text
+
+    def clean(self):
+        cleaned = super().clean()
+        self._check_dates(cleaned)
+        self._check_level_change(cleaned)
+        self._check_lifting(cleaned)
+        self._check_approval(cleaned)
+        return cleaned
+
+    def _check_dates(self, cleaned):
+        start, review = cleaned.get("start_time"), cleaned.get("review_date")
+        if start and review and review <= start:
+            self.add_error(
+                "review_date",
+                _("The review date must come after the start time (%(start)s).")
+                % {"start": start.strftime("%Y-%m-%d %H:%M")},
+            )
+
+    def _last_notice(self):
+        if not self.instance.pk:
+            return None
+        return self.instance.notices.order_by("-sequence").first()
+
+    def _check_level_change(self, cleaned):
+        level, reason = cleaned.get("level"), cleaned.get("change_reason", "")
+        last = self._last_notice()
+        if last is None or level is None or int(level) == last.level:
+            return
+        if last.kind == NoticeKind.LIFTING:
+            self.add_error(
+                "level",
+                _(
+                    "This warning has been lifted; its level no longer changes. "
+                    "Copy it to publish a new warning."
+                ),
+            )
+            return
+        if not reason.strip() or reason.strip() == last.reason.strip():
+            self.add_error(
+                "change_reason",
+                _(
+                    "The level of this published warning changes from %(old)s to "
+                    "%(new)s: say why. Everyone already told will receive it."
+                )
+                % {"old": last.get_level_display(), "new": Level(int(level)).label},
+            )
+
+    def _check_lifting(self, cleaned):
+        lifted_at = cleaned.get("lifted_at")
+        reason = cleaned.get("lifting_reason", "").strip()
+        last = self._last_notice()
+        if last is not None and last.kind == NoticeKind.LIFTING and not lifted_at:
+            self.add_error(
+                "lifted_at",
+                _(
+                    "A lifted warning cannot be reopened: everyone was told it "
+                    "ended. Copy it to publish a new warning."
+                ),
+            )
+            return
+        if lifted_at and not reason:
+            self.add_error(
+                "lifting_reason", _("Say why the warning is lifted, or clear the time.")
+            )
+        if reason and not lifted_at:
+            self.add_error(
+                "lifted_at",
+                _("Give the time the warning is lifted, or clear the reason."),
+            )
+        if lifted_at and lifted_at > timezone.now() + LIFTING_CLOCK_SKEW:
+            self.add_error(
+                "lifted_at",
+                _(
+                    "The lifting time cannot be in the future: to lift the warning "
+                    "later, schedule this publish for that time."
+                ),
+            )
+        start = cleaned.get("start_time")
+        if lifted_at and start and lifted_at < start:
+            self.add_error(
+                "lifted_at", _("A warning cannot be lifted before its start time.")
+            )
+
+    def _check_approval(self, cleaned):
+        """Level I and II go live only through the approval workflow."""
+        level = cleaned.get("level")
+        if level is None or int(level) not in APPROVAL_LEVELS:
+            return
+        if "action-publish" in self.data:
+            self.add_error(
+                "level",
+                _(
+                    "A level I or II warning goes live only once an approver other "
+                    "than its author approves it: submit it to the "
+                    "approval workflow instead of publishing it."
+                ),
+            )

@@ -1,0 +1,208 @@
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from alerts.models import WarningPage
+from tests import factories
+
+
+def make_form(data, instance=None, parent=None, user=None):
+    form_class = WarningPage.get_edit_handler().get_form_class()
+    instance = instance or WarningPage()
+    return form_class(data, instance=instance, parent_page=parent, for_user=user)
+
+
+@pytest.fixture
+def editor(admin_user):
+    return admin_user
+
+
+def test_a_valid_warning_saves_its_hazards_and_measures_as_lists(
+    warning_index, warning_form_data, editor
+):
+    form = make_form(warning_form_data(), parent=warning_index, user=editor)
+
+    assert form.is_valid(), form.errors
+    page = form.save(commit=False)
+    assert page.hazards == ["physical", "chemical"]
+    assert page.measures == ["recall", "sales_suspension"]
+    assert page.hs_codes == "9503, 950300"
+
+
+def test_hazards_and_measures_are_checkboxes_not_raw_json(
+    warning_index, warning_form_data, editor
+):
+    form = make_form(warning_form_data(), parent=warning_index, user=editor)
+
+    html = str(form["measures"])
+
+    assert 'type="checkbox"' in html
+    assert 'value="seal_and_seizure"' in html
+
+
+def test_an_hs_code_that_is_not_4_to_10_digits_is_named_in_the_error(
+    warning_index, warning_form_data, editor
+):
+    form = make_form(
+        warning_form_data(hs_codes="9503, 95A3, 123, 12345678901"),
+        parent=warning_index,
+        user=editor,
+    )
+
+    assert not form.is_valid()
+    message = form.errors["hs_codes"][0]
+    assert "95A3, 123, 12345678901" in message
+    assert "9503," not in message
+
+
+def test_a_review_date_before_the_start_time_is_refused(
+    warning_index, warning_form_data, editor
+):
+    form = make_form(
+        warning_form_data(review_date="2026-11-30 09:00"),
+        parent=warning_index,
+        user=editor,
+    )
+
+    assert not form.is_valid()
+    assert "after the start time" in form.errors["review_date"][0]
+
+
+@override_settings(HERALD_SMS_SIGNATURE="【产品安全预警】", HERALD_SMS_MAX_SEGMENTS=1)
+def test_an_sms_text_over_budget_with_its_signature_is_refused(
+    warning_index, warning_form_data, editor
+):
+    # 63 characters fit in one UCS-2 message alone, but not after the
+    # seven-character signature.
+    fits_alone = "停" * 63
+    form = make_form(
+        warning_form_data(sms_text=fits_alone), parent=warning_index, user=editor
+    )
+    short = make_form(
+        warning_form_data(sms_text="停" * 62), parent=warning_index, user=editor
+    )
+
+    assert not form.is_valid()
+    assert "2 segments" in form.errors["sms_text"][0]
+    assert "UCS-2" in form.errors["sms_text"][0]
+    assert short.is_valid(), short.errors
+
+
+def test_the_sms_field_carries_the_live_counter_settings(
+    warning_index, warning_form_data, editor
+):
+    form = make_form(warning_form_data(), parent=warning_index, user=editor)
+
+    html = str(form["sms_text"])
+
+    assert "data-sms-counter" in html
+    assert 'data-signature="【产品安全预警】"' in html
+    assert "js/sms-counter.js" in str(form.media)
+
+
+def test_a_level_change_of_a_published_warning_needs_a_reason(
+    warning_index, warning_form_data, editor
+):
+    page = factories.warning(level=3, slug="toy-batteries")
+
+    without = make_form(
+        warning_form_data(level="4", change_reason=""), instance=page, user=editor
+    )
+    with_reason = make_form(
+        warning_form_data(level="4", change_reason="事故率下降"),
+        instance=page,
+        user=editor,
+    )
+
+    assert not without.is_valid()
+    assert "say why" in without.errors["change_reason"][0]
+    assert with_reason.is_valid(), with_reason.errors
+
+
+def test_a_second_level_change_cannot_reuse_the_reason_of_the_first(
+    warning_index, warning_form_data, editor
+):
+    page = factories.warning(level=3, slug="toy-batteries")
+    factories.change_level(page, 4, reason="事故率下降")
+
+    form = make_form(
+        warning_form_data(level="3", change_reason="事故率下降"),
+        instance=page,
+        user=editor,
+    )
+
+    assert not form.is_valid()
+    assert "change_reason" in form.errors
+
+
+def test_a_lifting_time_needs_a_reason_and_a_reason_needs_a_time(
+    warning_index, warning_form_data, editor
+):
+    page = factories.warning(level=3, slug="toy-batteries")
+
+    time_only = make_form(
+        warning_form_data(lifted_at="2026-12-02 10:00"), instance=page, user=editor
+    )
+    reason_only = make_form(
+        warning_form_data(lifting_reason="召回完成"), instance=page, user=editor
+    )
+
+    assert "lifting_reason" in time_only.errors
+    assert "lifted_at" in reason_only.errors
+
+
+def test_publishing_a_level_ii_warning_directly_is_refused_with_what_to_do(
+    warning_index, warning_form_data, editor
+):
+    data = warning_form_data(level="2")
+    data["action-publish"] = "action-publish"
+
+    form = make_form(data, parent=warning_index, user=editor)
+    draft = make_form(warning_form_data(level="2"), parent=warning_index, user=editor)
+
+    assert not form.is_valid()
+    assert "approver other than its author" in form.errors["level"][0]
+    assert draft.is_valid(), draft.errors
+
+
+def test_a_lifting_time_in_the_future_is_refused_with_the_way_to_lift_later(
+    warning_index, warning_form_data, editor
+):
+    page = factories.warning(level=3, slug="toy-batteries")
+
+    form = make_form(
+        warning_form_data(lifted_at="2099-01-01 10:00", lifting_reason="召回完成"),
+        instance=page,
+        user=editor,
+    )
+
+    assert not form.is_valid()
+    assert "schedule this publish" in form.errors["lifted_at"][0]
+
+
+def test_a_lifted_warning_can_be_neither_reopened_nor_regraded(
+    warning_index, warning_form_data, editor
+):
+    page = factories.lift(factories.warning(level=3, slug="toy-batteries"))
+    lifted_at = timezone.localtime(page.lifted_at).strftime("%Y-%m-%d %H:%M")
+
+    reopened = make_form(warning_form_data(), instance=page, user=editor)
+    regraded = make_form(
+        warning_form_data(
+            level="4",
+            change_reason="风险降低",
+            lifted_at=lifted_at,
+            lifting_reason="风险已消除",
+        ),
+        instance=page,
+        user=editor,
+    )
+    typo_fix = make_form(
+        warning_form_data(lifted_at=lifted_at, lifting_reason="风险已消除。"),
+        instance=page,
+        user=editor,
+    )
+
+    assert "cannot be reopened" in reopened.errors["lifted_at"][0]
+    assert "has been lifted" in regraded.errors["level"][0]
+    assert typo_fix.is_valid(), typo_fix.errors
