@@ -121,9 +121,9 @@ def clean_text(params, name="q", max_length=200):
 
 
 def clean_limit(params):
-    value = params.get("limit") or ""
-    if not value:
+    if "limit" not in params:
         return DEFAULT_LIMIT
+    value = params.get("limit") or ""
     if value.isdigit() and 1 <= int(value) <= MAX_LIMIT:
         return int(value)
     raise InvalidParameter(

@@ -52,6 +52,10 @@ def _object(properties, required=None):
 
 
 def _query(name, schema, description):
+    if "enum" in schema:
+        # An empty value means "no filter", as on the HTML pages' forms.
+        schema = {**schema, "enum": [*schema["enum"], ""]}
+        description += " An empty value means no filter."
     return {
         "name": name,
         "in": "query",

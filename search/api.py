@@ -10,7 +10,6 @@ still holds for a warning no longer public is left out.
 from alerts import queries
 from alerts.api import json_response, level_data
 from alerts.api_support import (
-    DEFAULT_LIMIT,
     InvalidParameter,
     absolute,
     clean_category,
@@ -40,7 +39,7 @@ def _choice(params, name, allowed, default=""):
 
 def search_query_from(params):
     """A checked `SearchQuery` for the API's parameters."""
-    limit = clean_limit(params) if params.get("limit") else DEFAULT_LIMIT
+    limit = clean_limit(params)
     if limit > SEARCH_MAX_LIMIT:
         raise InvalidParameter(
             "limit", f"limit must be a whole number from 1 to {SEARCH_MAX_LIMIT}."
