@@ -101,20 +101,25 @@ RECALL_FILTER_CLEANERS = {
 }
 
 
+def _without_nul(value):
+    # PostgreSQL cannot hold a NUL character, not even in a query.
+    return (value or "").replace("\x00", "")
+
+
 def clean_filters(params, cleaners):
     """The filters of `params` that `cleaners` know, checked, in a fixed
     order; empty values mean "no filter". Unknown parameters are ignored, so
     a reader's cache-busting `?_=123` does not break a feed."""
     cleaned = {}
     for name, clean in cleaners.items():
-        value = (params.get(name) or "").strip()
+        value = _without_nul(params.get(name)).strip()
         if value:
             cleaned[name] = clean(value)
     return cleaned
 
 
 def clean_text(params, name="q", max_length=200):
-    value = (params.get(name) or "").strip()
+    value = _without_nul(params.get(name)).strip()
     if len(value) > max_length:
         raise InvalidParameter(name, f"{name} must be at most {max_length} characters.")
     return value

@@ -57,7 +57,7 @@ def search_query_from(params):
         ("level", clean_level),
         ("origin", clean_origin),
     ):
-        value = (params.get(name) or "").strip()
+        value = (params.get(name) or "").replace("\x00", "").strip()
         if value:
             filters[name] = clean(value)
     if "level" in filters:
@@ -66,7 +66,7 @@ def search_query_from(params):
     if status:
         filters["status"] = status
     return SearchQuery(
-        text=clean_text(params).replace("\x00", ""),
+        text=clean_text(params),
         kind=_choice(params, "type", SEARCH_TYPES),
         filters=filters,
         sort=_choice(params, "sort", ["relevance", "date"], default="relevance"),

@@ -241,3 +241,13 @@ def test_the_index_names_every_endpoint(client, db):
 
     assert body["openapi"] == "http://testserver/api/v1/openapi.json"
     assert set(body["endpoints"]) == {"warnings", "recalls", "blacklist", "search"}
+
+
+def test_a_nul_character_in_a_parameter_is_dropped_not_sent_to_the_database(
+    client, db, categories
+):
+    scooter = recall(product="电动滑板车", category=categories["toys-electric"])
+
+    body = get_json(client, "/api/v1/recalls?q=%00滑板&category=toys%00")
+
+    assert [r["id"] for r in body["items"]] == [scooter.pk]

@@ -8,7 +8,9 @@ import datetime
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis import checks as st_checks
 from schemathesis.core.failures import FailureGroup
@@ -52,9 +54,14 @@ def records(warning_index, categories):
 
 @pytest.fixture
 def api_schema(db):
-    return schemathesis.openapi.from_wsgi(
-        "/api/v1/openapi.json", get_wsgi_application()
-    )
+    # Requests go straight to the WSGI application; as Django's test client
+    # does, keep it from closing the connection that holds the test's
+    # transaction at the end of each request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def answer(api_schema, path, query=None):
