@@ -219,8 +219,19 @@ def rate_limit():
 
 
 def client_id(request):
-    # The proxy in front of production sets REMOTE_ADDR right; a client
-    # cannot pick its own bucket through X-Forwarded-For.
+    """The address a client's requests are counted under. Behind proxies
+    (HERALD_TRUSTED_PROXIES of them, each appending to X-Forwarded-For) it is
+    the address the outermost trusted proxy saw; entries a client wrote
+    itself, further left, are never trusted, so it cannot pick its bucket."""
+    proxies = int(getattr(settings, "HERALD_TRUSTED_PROXIES", 0) or 0)
+    if proxies > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR") or "unknown"
 
 

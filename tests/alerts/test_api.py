@@ -251,3 +251,19 @@ def test_a_nul_character_in_a_parameter_is_dropped_not_sent_to_the_database(
     body = get_json(client, "/api/v1/recalls?q=%00滑板&category=toys%00")
 
     assert [r["id"] for r in body["items"]] == [scooter.pk]
+
+
+def test_behind_a_proxy_clients_are_counted_apart_and_cannot_pick_a_bucket(
+    client, db, settings
+):
+    settings.HERALD_API_RATE_LIMIT = "1/60"
+    settings.HERALD_TRUSTED_PROXIES = 1
+
+    first = client.get("/api/v1/blacklist", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    other = client.get("/api/v1/blacklist", HTTP_X_FORWARDED_FOR="203.0.113.8")
+    spoofed = client.get(
+        "/api/v1/blacklist", HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.7"
+    )
+
+    assert [first.status_code, other.status_code] == [200, 200]
+    assert spoofed.status_code == 429

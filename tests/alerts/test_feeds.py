@@ -429,3 +429,45 @@ def test_recall_and_blacklist_feeds_list_the_public_entries(client, db):
     assert [e.title for e in recalls.entries] == ["电动滑板车 · Zoomer"]
     assert [e.title.split(" (")[0] for e in blacklist.entries] == ["上榜公司"]
     assert recalls.entries[0].id == "tag:testserver,2026:recall/healthcanada/RA-00001"
+
+
+@pytest.mark.parametrize("url", [u for u in FEED_URLS if u.endswith(".atom")])
+def test_atom_feeds_hold_what_rfc_4287_requires(client, warning_index, url):
+    page = factories.warning()
+    factories.lift(page)
+    recall()
+    blacklist_entry()
+
+    root = xml(client.get(url))
+
+    assert root.tag == f"{ATOM}feed"
+    for name in ("id", "title", "updated", "author"):
+        assert root.find(f"{ATOM}{name}") is not None, name
+    for entry in root.findall(f"{ATOM}entry"):
+        for name in ("id", "title", "updated"):
+            assert len(entry.findall(f"{ATOM}{name}")) == 1, name
+        alternates = [
+            (link.get("type"), link.get("hreflang"))
+            for link in entry.findall(f"{ATOM}link")
+            if link.get("rel", "alternate") == "alternate"
+        ]
+        assert alternates
+        assert len(alternates) == len(set(alternates)), "two alike alternate links"
+
+
+@pytest.mark.parametrize("url", [u for u in FEED_URLS if u.endswith(".rss")])
+def test_rss_feeds_hold_what_rss_2_requires(client, warning_index, url):
+    factories.warning()
+    recall()
+    blacklist_entry()
+
+    root = xml(client.get(url))
+
+    assert root.tag == "rss" and root.get("version") == "2.0"
+    channel = root.find("channel")
+    for name in ("title", "link", "description"):
+        assert channel.find(name) is not None and channel.find(name).text, name
+    for item in channel.findall("item"):
+        assert item.find("title").text
+        assert item.find("guid").get("isPermaLink") == "false"
+        assert RFC_822.match(item.find("pubDate").text)
