@@ -358,74 +358,99 @@ def cap_index_feed(notices, *, self_url, filters):
 
 
 def _day_start(day):
-    return timezone.make_aware(datetime(day.year, day.month, day.day))
+    return local_time(timezone.make_aware(datetime(day.year, day.month, day.day)))
+
+
+def _register_feed(rows, entry_of, *, family, self_url, filters, lang):
+    """RSS and Atom of register rows (recalls, blacklist) in the order given;
+    `entry_of(row, lang)` says what the row's entry holds."""
+    base = settings.HERALD_BASE_URL
+    entries = [entry_of(row, lang) for row in rows]
+    words = _WORDS[lang]
+    feed = _feed(
+        title=words[family] + describe_filters(filters, lang),
+        about=words[f"{family}_about"],
+        self_url=self_url,
+        alternate_url=f"{base}/{family}/",
+        lang=lang,
+        updated=max((e["updated"] for e in entries), default=_EMPTY_FEED_UPDATED),
+    )
+    for values in entries:
+        entry = feed.add_entry(order="append")
+        entry.guid(values["guid"], permalink=False)
+        entry.title(xml_text(values["title"]))
+        entry.link(href=base + values["path"], type="text/html")
+        entry.description(xml_text(values["description"]))
+        entry.published(values["published"])
+        entry.updated(values["updated"])
+        for scheme, term, label in values["categories"]:
+            entry.category(
+                term=xml_text(term),
+                scheme=f"{base}/feeds/#{scheme}",
+                label=xml_text(label),
+            )
+    return feed
+
+
+def _recall_entry(recall, lang):
+    published = (
+        _day_start(recall.recall_date)
+        if recall.recall_date
+        else local_time(recall.created_at)
+    )
+    title = " · ".join(p for p in (recall.product, recall.brand) if p)
+    categories = []
+    if recall.category_id:
+        category = recall.category
+        name = category.name_en if lang == "en" else category.name_zh
+        categories.append(("category", category.code, name))
+    if recall.hazard:
+        categories.append(("hazard", recall.hazard, recall.hazard))
+    return {
+        "guid": recall_guid(recall),
+        "title": title,
+        "path": f"/recalls/{recall.pk}/",
+        "description": recall.defect or recall.hazard_text or title,
+        "published": published,
+        "updated": max(published, local_time(recall.updated_at)),
+        "categories": categories,
+    }
+
+
+def _blacklist_entry(listing, lang):
+    published = _day_start(listing.listed_on)
+    return {
+        "guid": blacklist_guid(listing),
+        "title": f"{listing.company_name} ({listing.credit_code})",
+        "path": f"/blacklist/{listing.pk}/",
+        "description": listing.violation,
+        "published": published,
+        "updated": max(published, local_time(listing.updated_at)),
+        "categories": [("region", listing.region, listing.region)]
+        if listing.region
+        else [],
+    }
 
 
 def recalls_feed(recalls, *, self_url, filters, lang="zh"):
     """RSS and Atom of recall entries, newest recall first."""
-    base = settings.HERALD_BASE_URL
-    recalls = list(recalls)
-    words = _WORDS[lang]
-    dated = [_recall_published(r) for r in recalls]
-    feed = _feed(
-        title=words["recalls"] + describe_filters(filters, lang),
-        about=words["recalls_about"],
+    return _register_feed(
+        recalls,
+        _recall_entry,
+        family="recalls",
         self_url=self_url,
-        alternate_url=base + "/recalls/",
+        filters=filters,
         lang=lang,
-        updated=max(dated) if dated else _EMPTY_FEED_UPDATED,
     )
-    for recall, published in zip(recalls, dated, strict=True):
-        entry = feed.add_entry(order="append")
-        entry.guid(recall_guid(recall), permalink=False)
-        title = " · ".join(p for p in (recall.product, recall.brand) if p)
-        entry.title(xml_text(title))
-        entry.link(href=f"{base}/recalls/{recall.pk}/", type="text/html")
-        entry.description(xml_text(recall.defect or recall.hazard_text or title))
-        entry.published(published)
-        entry.updated(published)
-        if recall.category_id:
-            category = recall.category
-            entry.category(
-                term=category.code,
-                scheme=base + "/feeds/#category",
-                label=xml_text(category.name_en if lang == "en" else category.name_zh),
-            )
-        if recall.hazard:
-            entry.category(term=recall.hazard, scheme=base + "/feeds/#hazard")
-    return feed
-
-
-def _recall_published(recall):
-    if recall.recall_date:
-        return local_time(_day_start(recall.recall_date))
-    return local_time(recall.created_at)
 
 
 def blacklist_feed(entries, *, self_url, lang="zh"):
     """RSS and Atom of listed companies, newest listing first."""
-    base = settings.HERALD_BASE_URL
-    entries = list(entries)
-    words = _WORDS[lang]
-    dated = [local_time(_day_start(e.listed_on)) for e in entries]
-    feed = _feed(
-        title=words["blacklist"],
-        about=words["blacklist_about"],
+    return _register_feed(
+        entries,
+        _blacklist_entry,
+        family="blacklist",
         self_url=self_url,
-        alternate_url=base + "/blacklist/",
+        filters={},
         lang=lang,
-        updated=max(dated) if dated else _EMPTY_FEED_UPDATED,
     )
-    for listing, published in zip(entries, dated, strict=True):
-        entry = feed.add_entry(order="append")
-        entry.guid(blacklist_guid(listing), permalink=False)
-        entry.title(xml_text(f"{listing.company_name} ({listing.credit_code})"))
-        entry.link(href=f"{base}/blacklist/{listing.pk}/", type="text/html")
-        entry.description(xml_text(listing.violation))
-        entry.published(published)
-        entry.updated(published)
-        if listing.region:
-            entry.category(
-                term=xml_text(listing.region), scheme=base + "/feeds/#region"
-            )
-    return feed

@@ -5,20 +5,13 @@ import datetime
 import re
 
 import pytest
-from django.core.cache import cache
 
 from tests import factories
-
-from .test_feeds import blacklist_entry, recall
 
 ISO_WITH_ZONE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
 
 
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("empty_cache")
 
 
 def get_json(client, url, **headers):
@@ -165,10 +158,10 @@ def test_the_next_page_is_also_in_a_link_header(client, warning_index):
 
 
 def test_recalls_page_newest_first_with_undated_ones_last(client, db):
-    undated = recall(recall_date=None, product="无日期召回")
-    old = recall(recall_date=datetime.date(2025, 1, 1))
-    new = recall(recall_date=datetime.date(2026, 6, 1))
-    recall(live=False)
+    undated = factories.recall(recall_date=None, product="无日期召回")
+    old = factories.recall(recall_date=datetime.date(2025, 1, 1))
+    new = factories.recall(recall_date=datetime.date(2026, 6, 1))
+    factories.recall(live=False)
 
     items, pages = all_pages(client, "/api/v1/recalls?limit=1")
 
@@ -178,8 +171,12 @@ def test_recalls_page_newest_first_with_undated_ones_last(client, db):
 
 
 def test_recalls_take_text_category_and_origin(client, db, categories):
-    scooter = recall(product="电动滑板车", category=categories["toys-electric"])
-    recall(product="婴儿推车", category=categories["childcare-strollers"], origin="DE")
+    scooter = factories.recall(
+        product="电动滑板车", category=categories["toys-electric"]
+    )
+    factories.recall(
+        product="婴儿推车", category=categories["childcare-strollers"], origin="DE"
+    )
 
     def ids(query):
         return [r["id"] for r in get_json(client, "/api/v1/recalls?" + query)["items"]]
@@ -190,9 +187,9 @@ def test_recalls_take_text_category_and_origin(client, db, categories):
 
 
 def test_the_blacklist_lists_only_companies_still_listed(client, db):
-    listed = blacklist_entry(company_name="上榜公司")
-    blacklist_entry(removed_on=datetime.date(2026, 11, 1))
-    blacklist_entry(live=False)
+    listed = factories.blacklist_entry(company_name="上榜公司")
+    factories.blacklist_entry(removed_on=datetime.date(2026, 11, 1))
+    factories.blacklist_entry(live=False)
 
     body = get_json(client, "/api/v1/blacklist")
 
@@ -246,7 +243,9 @@ def test_the_index_names_every_endpoint(client, db):
 def test_a_nul_character_in_a_parameter_is_dropped_not_sent_to_the_database(
     client, db, categories
 ):
-    scooter = recall(product="电动滑板车", category=categories["toys-electric"])
+    scooter = factories.recall(
+        product="电动滑板车", category=categories["toys-electric"]
+    )
 
     body = get_json(client, "/api/v1/recalls?q=%00滑板&category=toys%00")
 

@@ -19,8 +19,6 @@ from search.backend import search_backend
 from search.documents import public_documents
 from tests import factories
 
-from .test_feeds import blacklist_entry, recall
-
 CHECKS = [
     st_checks.not_a_server_error,
     st_checks.status_code_conformance,
@@ -31,11 +29,7 @@ CHECKS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("empty_cache")
 
 
 @pytest.fixture
@@ -46,9 +40,9 @@ def records(warning_index, categories):
     factories.lift(page)
     factories.warning(kind="trade_advisory", title_en="")
     factories.warning(kind="port_bulletin")
-    recall(category=categories["toys-electric"], origin="CN", units=1200)
-    recall(recall_date=None, hazard="", remedy="")
-    blacklist_entry(removal_due_on=datetime.date(2029, 10, 1))
+    factories.recall(category=categories["toys-electric"], origin="CN", units=1200)
+    factories.recall(recall_date=None, hazard="", remedy="")
+    factories.blacklist_entry(removal_due_on=datetime.date(2029, 10, 1))
     search_backend().rebuild(public_documents())
 
 

@@ -11,12 +11,11 @@ import time
 
 import feedparser
 import pytest
-from django.core.cache import cache
 from django.utils import translation
 from lxml import etree
 
 from alerts import feed_cache
-from alerts.models import BlacklistEntry, Company, RecallEntry
+from alerts.models import RecallEntry
 from tests import factories
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -65,42 +64,7 @@ def chinese_c_locale(tmp_path_factory, monkeypatch):
     locale.setlocale(locale.LC_ALL, previous)
 
 
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def recall(**fields):
-    values = {
-        "source": "healthcanada",
-        "source_id": f"RA-{RecallEntry.objects.count() + 1:05d}",
-        "product": "儿童电动滑板车",
-        "brand": "Zoomer",
-        "defect": "电池可能过热。",
-        "hazard": "physical",
-        "recall_date": datetime.date(2026, 11, 20),
-        "live": True,
-    }
-    values.update(fields)
-    return RecallEntry.objects.create(**values)
-
-
-def blacklist_entry(**fields):
-    company = Company.objects.create(name="某某玩具有限公司")
-    values = {
-        "company": company,
-        "company_name": company.name,
-        "credit_code": "91440300MA5FXXXX0X",
-        "region": "广东省深圳市",
-        "violation": "生产销售不合格儿童玩具。",
-        "decision_number": f"深市监罚〔2026〕{BlacklistEntry.objects.count() + 1}号",
-        "listed_on": datetime.date(2026, 10, 1),
-        "live": True,
-    }
-    values.update(fields)
-    return BlacklistEntry.objects.create(**values)
+pytestmark = pytest.mark.usefixtures("empty_cache")
 
 
 def parse(response):
@@ -119,8 +83,8 @@ def test_every_feed_parses_without_a_single_error(client, warning_index, url):
     page = factories.warning(level=3)
     factories.change_level(page, 2)
     factories.lift(page)
-    recall()
-    blacklist_entry()
+    factories.recall()
+    factories.blacklist_entry()
 
     response = client.get(url)
 
@@ -418,25 +382,30 @@ def test_a_feed_is_served_from_the_cache_without_a_query(
 
 
 def test_recall_and_blacklist_feeds_list_the_public_entries(client, db):
-    recall(product="电动滑板车")
-    recall(product="草稿召回", live=False)
-    blacklist_entry(company_name="上榜公司")
-    blacklist_entry(company_name="已移出公司", removed_on=datetime.date(2026, 11, 1))
+    factories.recall(product="电动滑板车")
+    factories.recall(product="草稿召回", live=False)
+    factories.blacklist_entry(company_name="上榜公司")
+    factories.blacklist_entry(
+        company_name="已移出公司", removed_on=datetime.date(2026, 11, 1)
+    )
 
     recalls = parse(client.get("/feeds/recalls.rss"))
+    (listed_recall,) = RecallEntry.objects.filter(live=True)
     blacklist = parse(client.get("/feeds/blacklist.atom"))
 
     assert [e.title for e in recalls.entries] == ["电动滑板车 · Zoomer"]
     assert [e.title.split(" (")[0] for e in blacklist.entries] == ["上榜公司"]
-    assert recalls.entries[0].id == "tag:testserver,2026:recall/healthcanada/RA-00001"
+    assert recalls.entries[0].id == (
+        f"tag:testserver,2026:recall/healthcanada/{listed_recall.source_id}"
+    )
 
 
 @pytest.mark.parametrize("url", [u for u in FEED_URLS if u.endswith(".atom")])
 def test_atom_feeds_hold_what_rfc_4287_requires(client, warning_index, url):
     page = factories.warning()
     factories.lift(page)
-    recall()
-    blacklist_entry()
+    factories.recall()
+    factories.blacklist_entry()
 
     root = xml(client.get(url))
 
@@ -458,8 +427,8 @@ def test_atom_feeds_hold_what_rfc_4287_requires(client, warning_index, url):
 @pytest.mark.parametrize("url", [u for u in FEED_URLS if u.endswith(".rss")])
 def test_rss_feeds_hold_what_rss_2_requires(client, warning_index, url):
     factories.warning()
-    recall()
-    blacklist_entry()
+    factories.recall()
+    factories.blacklist_entry()
 
     root = xml(client.get(url))
 

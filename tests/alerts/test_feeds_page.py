@@ -6,18 +6,13 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from django.core.cache import cache
 
 from tests import factories
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("empty_cache")
 
 
 def test_the_page_lists_every_feed_and_explains_them_in_both_languages(client, db):

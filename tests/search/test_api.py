@@ -1,19 +1,12 @@
 """`/api/v1/search`: the public lookup as JSON over the search interface."""
 
 import pytest
-from django.core.cache import cache
 
 from search.backend import search_backend
 from search.documents import public_documents
 from tests import factories
-from tests.alerts.test_feeds import blacklist_entry, recall
 
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("empty_cache")
 
 
 def reindex():
@@ -30,8 +23,8 @@ def test_a_chinese_word_finds_warnings_recalls_and_companies_with_their_kind(
     client, warning_index
 ):
     page = factories.warning(title="电动滑板车电池过热风险警示")
-    recall(product="电动滑板车")
-    blacklist_entry()
+    factories.recall(product="电动滑板车")
+    factories.blacklist_entry()
     reindex()
 
     body = search(client, "q=滑板车")
@@ -81,7 +74,7 @@ def test_the_cursor_walks_every_result_once(client, warning_index):
 def test_facets_count_by_kind_and_level(client, warning_index):
     factories.warning(level=1)
     factories.warning(level=3)
-    recall()
+    factories.recall()
     reindex()
 
     body = search(client, "")
