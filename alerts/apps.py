@@ -7,4 +7,5 @@ class AlertsConfig(AppConfig):
     verbose_name = _("Warnings and registers")
 
     def ready(self):
-        from . import lifecycle  # noqa: F401  (connects Wagtail's page signals)
+        # Connect Wagtail's page signals, and let the feeds follow every publish.
+        from . import feed_cache, lifecycle  # noqa: F401

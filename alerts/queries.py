@@ -1,6 +1,6 @@
 """Database access for the public pages, feeds and API of alerts."""
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from .choices import PUBLIC_KINDS
 from .models import BlacklistEntry, Notice, ProductCategory, RecallEntry, WarningPage
@@ -54,6 +54,19 @@ def public_notices(params=None):
 
 def public_recalls():
     return RecallEntry.objects.filter(live=True).select_related("category")
+
+
+def filter_recalls(recalls, filters):
+    """Apply checked recall filters (category with its children, origin) and
+    order newest recall first, undated ones last."""
+    category = filters.get("category")
+    if category:
+        categories = ProductCategory.objects.filter(code=category).with_descendants()
+        recalls = recalls.filter(category__in=categories)
+    origin = filters.get("origin")
+    if origin:
+        recalls = recalls.filter(origin=origin)
+    return recalls.order_by(F("recall_date").desc(nulls_last=True), "-id")
 
 
 def public_blacklist():

@@ -1,13 +1,11 @@
-"""Public pages of the registers and the feeds."""
+"""Public pages of the registers."""
 
-from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from . import queries
-from .feeds import warnings_feed
 from .models import Company
 
 
@@ -62,21 +60,6 @@ def company_detail(request, pk):
     if not any(context[k].exists() for k in ("warnings", "recalls", "blacklist")):
         raise Http404("No public record names this company.")
     return render(request, "alerts/company_detail.html", context)
-
-
-@require_GET
-def feed_index(request):
-    return render(request, "alerts/feed_index.html")
-
-
-@require_GET
-def warnings_rss(request):
-    notices = queries.public_notices(request.GET)[:50]
-    self_url = settings.HERALD_BASE_URL + request.get_full_path()
-    feed = warnings_feed(notices, self_url)
-    return HttpResponse(
-        feed.rss_str(pretty=True), content_type="application/rss+xml; charset=utf-8"
-    )
 
 
 def _public_warning(slug):

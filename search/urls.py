@@ -1,9 +1,10 @@
 from django.urls import path
 
-from . import views
+from . import api, views
 
 app_name = "search"
 
 urlpatterns = [
     path("search/", views.search, name="search"),
+    path("api/v1/search", api.search, name="api_search"),
 ]

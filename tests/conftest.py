@@ -37,3 +37,14 @@ def categories(db):
 @pytest.fixture
 def warning_index(db):
     return factories.warning_index()
+
+
+@pytest.fixture
+def empty_cache():
+    """Django's cache emptied before and after: feed bodies, their versions
+    and API rate counters do not leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield cache
+    cache.clear()

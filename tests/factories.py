@@ -1,10 +1,18 @@
 """Plain factory functions for tests: each makes one realistic record."""
 
+import datetime
 import itertools
 
 from django.utils import timezone
 
-from alerts.models import ProductCategory, WarningIndexPage, WarningPage
+from alerts.models import (
+    BlacklistEntry,
+    Company,
+    ProductCategory,
+    RecallEntry,
+    WarningIndexPage,
+    WarningPage,
+)
 from subscriptions.models import Subscriber
 
 _numbers = itertools.count(1)
@@ -76,3 +84,38 @@ def subscriber(categories=("toys",), email=True, phone=True, confirmed=True, **f
     person = Subscriber.objects.create(**values)
     person.categories.set(ProductCategory.objects.filter(code__in=categories))
     return person
+
+
+def recall(**fields):
+    """A published recall entry."""
+    number = next(_numbers)
+    values = {
+        "source": "healthcanada",
+        "source_id": f"RA-{number:05d}",
+        "product": "儿童电动滑板车",
+        "brand": "Zoomer",
+        "defect": "电池可能过热。",
+        "hazard": "physical",
+        "recall_date": datetime.date(2026, 11, 20),
+        "live": True,
+    }
+    values.update(fields)
+    return RecallEntry.objects.create(**values)
+
+
+def blacklist_entry(**fields):
+    """A published blacklist entry of a company of its own."""
+    number = next(_numbers)
+    company = Company.objects.create(name=f"某某玩具有限公司 {number}")
+    values = {
+        "company": company,
+        "company_name": company.name,
+        "credit_code": "91440300MA5FXXXX0X",
+        "region": "广东省深圳市",
+        "violation": "生产销售不合格儿童玩具。",
+        "decision_number": f"深市监罚〔2026〕{number}号",
+        "listed_on": datetime.date(2026, 10, 1),
+        "live": True,
+    }
+    values.update(fields)
+    return BlacklistEntry.objects.create(**values)

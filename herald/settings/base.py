@@ -268,3 +268,9 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
     },
 }
+
+# Open data: requests a client may make to /api/v1/ per window ("120/60" is
+# 120 a minute), and how many proxies in front of the site append to
+# X-Forwarded-For (0: the client is REMOTE_ADDR).
+HERALD_API_RATE_LIMIT = env("HERALD_API_RATE_LIMIT", "120/60")
+HERALD_TRUSTED_PROXIES = int(env("HERALD_TRUSTED_PROXIES", "0"))

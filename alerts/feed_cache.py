@@ -1,0 +1,125 @@
+"""The feeds' cache, and what empties it.
+
+Each family of feeds (warnings with the CAP index, recalls, blacklist) has a
+version token in Django's cache. Every cached feed body is stored under its
+family's current token; a publish, level change, lifting, unpublish or
+deletion replaces the token after its transaction commits, so the next
+request builds the feed anew. With Redis every process shares the tokens.
+
+Without Redis the cache is local to each process, and a publish in another
+process (the worker loop publishing a scheduled page) cannot reach this
+one's token. The token is then joined by a fingerprint of the family's rows,
+read with one aggregate query, so no process serves a stale feed.
+"""
+
+import hashlib
+import logging
+import uuid
+
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.db.models import Count, Max, Q
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils import timezone
+
+from .choices import PUBLIC_KINDS
+from .models import BlacklistEntry, Notice, ProductCategory, RecallEntry, WarningPage
+from .signals import notice_issued, public_record_changed
+
+logger = logging.getLogger(__name__)
+
+FAMILIES = ("warnings", "recalls", "blacklist")
+BODY_TIMEOUT = 3600
+
+_FAMILY_OF_MODEL = {
+    "alerts.warningpage": ("warnings",),
+    "alerts.notice": ("warnings",),
+    "alerts.recallentry": ("recalls",),
+    "alerts.blacklistentry": ("blacklist",),
+    "alerts.productcategory": ("warnings", "recalls"),
+}
+
+
+def _version_key(family):
+    return f"feeds:version:{family}"
+
+
+def bump(family):
+    """Start a new version of this family's feeds: older bodies are dead.
+
+    `changed_at` moves on by at least a whole second, because HTTP dates
+    have no fractions: a change in the same second as the last one must
+    still move Last-Modified, or an If-Modified-Since would match."""
+    previous = cache.get(_version_key(family))
+    changed_at = timezone.now().timestamp()
+    if previous is not None:
+        changed_at = max(changed_at, int(previous["changed_at"]) + 1)
+    state = {"token": uuid.uuid4().hex, "changed_at": changed_at}
+    cache.set(_version_key(family), state, timeout=None)
+    logger.info("Feed cache renewed: %s", family, extra={"feed_family": family})
+    return state
+
+
+def current_version(family):
+    """(token, changed_at) of this family's feeds. `changed_at` is when the
+    feeds last changed as far as this cache knows: a Last-Modified floor."""
+    state = cache.get(_version_key(family))
+    if state is None:
+        fresh = {"token": uuid.uuid4().hex, "changed_at": timezone.now().timestamp()}
+        cache.add(_version_key(family), fresh, timeout=None)
+        state = cache.get(_version_key(family)) or fresh
+    token = state["token"]
+    if not cache_is_shared():
+        token += ":" + fingerprint(family)
+    return token, state["changed_at"]
+
+
+def cache_is_shared():
+    """Whether every process reads the same cache (Redis), so that a token
+    bumped in one process reaches the others."""
+    return not isinstance(caches["default"], LocMemCache)
+
+
+def fingerprint(family):
+    """A short text that changes whenever what this family's feeds show can
+    change: counts of what is public and the latest edit times."""
+    if family == "warnings":
+        pages = WarningPage.objects.live().filter(kind__in=PUBLIC_KINDS)
+        values = pages.aggregate(n=Count("id"), at=Max("last_published_at"))
+        values["notice"] = Notice.objects.aggregate(m=Max("id"))["m"]
+        values["categories"] = ProductCategory.objects.aggregate(
+            n=Count("id"), m=Max("id")
+        )
+    elif family == "recalls":
+        values = RecallEntry.objects.aggregate(
+            n=Count("id", filter=Q(live=True)), at=Max("updated_at")
+        )
+    else:
+        values = BlacklistEntry.objects.aggregate(
+            n=Count("id", filter=Q(live=True, removed_on__isnull=True)),
+            at=Max("updated_at"),
+        )
+    return hashlib.sha256(str(sorted(values.items())).encode()).hexdigest()[:16]
+
+
+@receiver(notice_issued)
+def _on_notice_issued(sender, **kwargs):
+    bump("warnings")
+
+
+@receiver(public_record_changed)
+def _on_public_record_changed(sender, model_label="", **kwargs):
+    for family in _FAMILY_OF_MODEL.get(model_label, FAMILIES):
+        bump(family)
+
+
+@receiver(post_delete, sender=WarningPage)
+@receiver(post_delete, sender=Notice)
+@receiver(post_delete, sender=RecallEntry)
+@receiver(post_delete, sender=BlacklistEntry)
+@receiver(post_save, sender=ProductCategory)
+@receiver(post_delete, sender=ProductCategory)
+def _on_row_gone_or_renamed(sender, **kwargs):
+    for family in _FAMILY_OF_MODEL[sender._meta.label_lower]:
+        bump(family)

@@ -1,0 +1,193 @@
+"""The feeds page and the feeds: RSS 2.0, Atom 1.0 and the CAP index.
+
+A feed is built once per version of its family (see `feed_cache`) and per
+set of filters, then served from Django's cache with an ETag and a
+Last-Modified; a conditional request that matches gets a 304 without a
+database query when the cache is shared.
+"""
+
+import hashlib
+import logging
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+from django.views.decorators.http import require_safe
+
+from . import feeds, queries
+from .api_support import (
+    RECALL_FILTER_CLEANERS,
+    WARNING_FILTER_CLEANERS,
+    InvalidParameter,
+    allow_cross_origin_reading,
+    clean_filters,
+    clean_language,
+)
+from .choices import LEVEL_NUMERALS, PUBLIC_KINDS, Level, WarningKind
+from .feed_cache import BODY_TIMEOUT, current_version
+from .models import ProductCategory
+
+logger = logging.getLogger(__name__)
+
+CONTENT_TYPES = {
+    "rss": "application/rss+xml; charset=utf-8",
+    "atom": "application/atom+xml; charset=utf-8",
+}
+MAX_AGE = 60
+
+
+def _canonical_url(path, params):
+    query = urlencode(params)
+    return settings.HERALD_BASE_URL + path + (f"?{query}" if query else "")
+
+
+def _serve(request, *, family, fmt, params, build):
+    """Answer with the cached feed, or build it; then ETag, Last-Modified and
+    304 for a matching conditional request."""
+    token, changed_at = current_version(family)
+    self_url = _canonical_url(request.path, params)
+    key = f"feeds:body:{family}:{token}:{hashlib.sha256(self_url.encode()).hexdigest()}"
+    cached = cache.get(key)
+    if cached is None:
+        feed = build(self_url)
+        body = feed.rss_str(pretty=True) if fmt == "rss" else feeds.atom_bytes(feed)
+        cached = {
+            "body": body,
+            "etag": '"' + hashlib.sha256(body).hexdigest()[:32] + '"',
+            "updated": feed.updated().timestamp(),
+        }
+        cache.set(key, cached, timeout=BODY_TIMEOUT)
+
+    # The feed changed no earlier than its newest entry, nor than the last
+    # change this cache saw (an unpublish removes entries, moving no date).
+    last_modified = int(max(cached["updated"], changed_at))
+    response = get_conditional_response(
+        request, etag=cached["etag"], last_modified=last_modified
+    )
+    if response is None:
+        response = HttpResponse(cached["body"], content_type=CONTENT_TYPES[fmt])
+    response["ETag"] = cached["etag"]
+    response["Last-Modified"] = http_date(last_modified)
+    response["Cache-Control"] = f"public, max-age={MAX_AGE}"
+    return allow_cross_origin_reading(response)
+
+
+def _bad_request(error):
+    response = HttpResponse(
+        f"{error.message}\n", status=400, content_type="text/plain; charset=utf-8"
+    )
+    return allow_cross_origin_reading(response)
+
+
+def _warning_params(request):
+    params = clean_filters(request.GET, WARNING_FILTER_CLEANERS)
+    lang = clean_language(request.GET.get("lang") or "zh")
+    return params, lang
+
+
+@require_safe
+def warnings_feed(request, fmt):
+    try:
+        filters, lang = _warning_params(request)
+    except InvalidParameter as error:
+        return _bad_request(error)
+    params = {**filters, **({"lang": lang} if lang != "zh" else {})}
+
+    def build(self_url):
+        notices = queries.public_notices(filters)[: feeds.FEED_SIZE]
+        return feeds.warnings_feed(
+            notices, self_url=self_url, filters=filters, lang=lang
+        )
+
+    return _serve(request, family="warnings", fmt=fmt, params=params, build=build)
+
+
+@require_safe
+def cap_index(request):
+    try:
+        filters = clean_filters(request.GET, WARNING_FILTER_CLEANERS)
+    except InvalidParameter as error:
+        return _bad_request(error)
+
+    def build(self_url):
+        notices = queries.public_notices(filters)[: feeds.FEED_SIZE]
+        return feeds.cap_index_feed(notices, self_url=self_url, filters=filters)
+
+    return _serve(request, family="warnings", fmt="atom", params=filters, build=build)
+
+
+@require_safe
+def recalls_feed(request, fmt):
+    try:
+        filters = clean_filters(request.GET, RECALL_FILTER_CLEANERS)
+        lang = clean_language(request.GET.get("lang") or "zh")
+    except InvalidParameter as error:
+        return _bad_request(error)
+    params = {**filters, **({"lang": lang} if lang != "zh" else {})}
+
+    def build(self_url):
+        recalls = queries.filter_recalls(queries.public_recalls(), filters)
+        return feeds.recalls_feed(
+            recalls[: feeds.FEED_SIZE], self_url=self_url, filters=filters, lang=lang
+        )
+
+    return _serve(request, family="recalls", fmt=fmt, params=params, build=build)
+
+
+@require_safe
+def blacklist_feed(request, fmt):
+    try:
+        lang = clean_language(request.GET.get("lang") or "zh")
+    except InvalidParameter as error:
+        return _bad_request(error)
+    params = {"lang": lang} if lang != "zh" else {}
+
+    def build(self_url):
+        entries = queries.public_blacklist().order_by("-listed_on", "-id")
+        return feeds.blacklist_feed(
+            entries[: feeds.FEED_SIZE], self_url=self_url, lang=lang
+        )
+
+    return _serve(request, family="blacklist", fmt=fmt, params=params, build=build)
+
+
+@require_safe
+def feed_index(request):
+    """The feeds page: what each feed holds, and a form that builds the
+    address of a filtered feed without JavaScript."""
+    chosen = {
+        name: request.GET.get(name, "")
+        for name in ("format", "level", "kind", "category", "origin", "status", "lang")
+    }
+    built_url = error = None
+    if request.GET.get("build"):
+        try:
+            filters = clean_filters(request.GET, WARNING_FILTER_CLEANERS)
+            lang = clean_language(request.GET.get("lang") or "zh")
+        except InvalidParameter as invalid:
+            error = invalid.message
+        else:
+            path = {
+                "atom": "/feeds/warnings.atom",
+                "cap": "/feeds/cap.atom",
+            }.get(chosen["format"], "/feeds/warnings.rss")
+            if lang != "zh" and path != "/feeds/cap.atom":
+                filters["lang"] = lang
+            built_url = _canonical_url(path, filters)
+    context = {
+        "chosen": chosen,
+        "built_url": built_url,
+        "error": error,
+        "levels": [
+            (value, LEVEL_NUMERALS[value], label) for value, label in Level.choices
+        ],
+        "kinds": [(k, WarningKind(k).label) for k in PUBLIC_KINDS],
+        "categories": ProductCategory.objects.all(),
+        "base_url": settings.HERALD_BASE_URL,
+        "feed_size": feeds.FEED_SIZE,
+    }
+    return render(request, "alerts/feed_index.html", context)

@@ -1,0 +1,150 @@
+"""The API answers what its OpenAPI description says, read from the served
+`/api/v1/openapi.json`: real answers over real rows, every error answer, and
+generated requests (schemathesis) for every operation."""
+
+import copy
+import datetime
+
+import pytest
+import schemathesis
+from django.core.cache import cache
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from schemathesis import checks as st_checks
+from schemathesis.core.failures import FailureGroup
+
+from search.backend import search_backend
+from search.documents import public_documents
+from tests import factories
+
+CHECKS = [
+    st_checks.not_a_server_error,
+    st_checks.status_code_conformance,
+    st_checks.content_type_conformance,
+    st_checks.response_headers_conformance,
+    st_checks.response_schema_conformance,
+    st_checks.negative_data_rejection,
+]
+
+
+pytestmark = pytest.mark.usefixtures("empty_cache")
+
+
+@pytest.fixture
+def records(warning_index, categories):
+    """One of everything the API shows, with the optional parts empty too."""
+    page = factories.warning(level=3, origins=["US"], hazards=["physical"])
+    factories.change_level(page, 1)
+    factories.lift(page)
+    factories.warning(kind="trade_advisory", title_en="")
+    factories.warning(kind="port_bulletin")
+    factories.recall(category=categories["toys-electric"], origin="CN", units=1200)
+    factories.recall(recall_date=None, hazard="", remedy="")
+    factories.blacklist_entry(removal_due_on=datetime.date(2029, 10, 1))
+    search_backend().rebuild(public_documents())
+
+
+@pytest.fixture
+def api_schema(db):
+    # Requests go straight to the WSGI application; as Django's test client
+    # does, keep it from closing the connection that holds the test's
+    # transaction at the end of each request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def answer(api_schema, path, query=None):
+    case = api_schema[path]["GET"].Case(query=query or {})
+    response = case.call()
+    case.validate_response(response, checks=CHECKS)
+    return response
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/api/v1/warnings", {}),
+        ("/api/v1/warnings", {"status": "lifted", "origin": "US"}),
+        ("/api/v1/warnings", {"limit": "1"}),
+        ("/api/v1/recalls", {}),
+        ("/api/v1/recalls", {"q": "Zoomer", "category": "toys"}),
+        ("/api/v1/blacklist", {}),
+        ("/api/v1/search", {}),
+        ("/api/v1/search", {"q": "电动玩具"}),
+        ("/api/v1/search", {"type": "warning", "limit": "1"}),
+        ("/api/v1/search", {"type": "recall", "sort": "date"}),
+    ],
+)
+def test_real_answers_match_the_description(records, api_schema, path, query):
+    response = answer(api_schema, path, query)
+
+    assert response.status_code == 200
+    assert response.json()["items"]
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/api/v1/warnings", {"level": "9"}),
+        ("/api/v1/recalls", {"cursor": "not-ours"}),
+        ("/api/v1/search", {"type": "everything"}),
+    ],
+)
+def test_error_answers_match_the_description(db, api_schema, path, query):
+    response = answer(api_schema, path, query)
+
+    assert response.status_code == 400
+
+
+def test_a_429_matches_the_description(db, api_schema, settings):
+    settings.HERALD_API_RATE_LIMIT = "1/60"
+    answer(api_schema, "/api/v1/warnings")
+
+    response = answer(api_schema, "/api/v1/warnings")
+
+    assert response.status_code == 429
+
+
+def test_the_check_fails_when_the_api_and_its_description_drift(records, api_schema):
+    response = api_schema["/api/v1/warnings"]["GET"].Case().call()
+    drifted = copy.deepcopy(api_schema.raw_schema)
+    warning = drifted["components"]["schemas"]["Warning"]
+    warning["properties"]["risk_score"] = {"type": "number"}
+    warning["required"].append("risk_score")
+    drifted_schema = schemathesis.openapi.from_dict(drifted)
+    case = drifted_schema["/api/v1/warnings"]["GET"].Case()
+
+    with pytest.raises(FailureGroup, match="risk_score"):
+        case.validate_response(response, checks=CHECKS)
+
+
+def test_the_description_lists_the_category_codes_the_api_accepts(api_schema):
+    parameters = api_schema.raw_schema["paths"]["/api/v1/warnings"]["get"]["parameters"]
+
+    (category,) = [p for p in parameters if p["name"] == "category"]
+    codes = category["schema"]["enum"]
+    assert "toys" in codes
+    assert "toys-electric" in codes
+
+
+generated = schemathesis.pytest.from_fixture("api_schema")
+
+
+@generated.parametrize()
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_generated_requests_get_answers_the_description_allows(case, records):
+    # Generated requests come from one client: lift its rate for the run.
+    cache.clear()
+
+    response = case.call()
+
+    case.validate_response(response, checks=CHECKS)

@@ -1,0 +1,107 @@
+"""The /feeds/ page: lists the feeds, explains them in both languages, and
+builds the address of a filtered feed with a plain form."""
+
+import os
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from tests import factories
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+pytestmark = pytest.mark.usefixtures("empty_cache")
+
+
+def test_the_page_lists_every_feed_and_explains_them_in_both_languages(client, db):
+    response = client.get("/feeds/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    for path in (
+        "/feeds/warnings.rss",
+        "/feeds/warnings.atom",
+        "/feeds/cap.atom",
+        "/feeds/recalls.rss",
+        "/feeds/recalls.atom",
+        "/feeds/blacklist.rss",
+        "/feeds/blacklist.atom",
+        "/api/v1/openapi.json",
+    ):
+        assert f'href="{path}"' in html
+    assert 'lang="zh-CN"' in html and "关于订阅源" in html
+    assert 'lang="en"' in html and "About these feeds" in html
+    for anchor in ("level", "notice-kind", "category", "hazard", "region"):
+        assert f'id="{anchor}"' in html
+
+
+def test_the_form_builds_the_address_of_a_filtered_feed(client, warning_index):
+    factories.warning(level=2, categories=("toys-electric",))
+
+    response = client.get(
+        "/feeds/",
+        {
+            "build": "1",
+            "format": "atom",
+            "level": "2",
+            "kind": "",
+            "category": "toys",
+            "origin": "",
+            "status": "active",
+            "lang": "en",
+        },
+    )
+
+    expected = "http://testserver/feeds/warnings.atom?level=2&category=toys&status=active&lang=en"
+    assert f'<code id="built-url">{expected.replace("&", "&amp;")}</code>' in (
+        response.content.decode()
+    )
+    feed = feedparser.parse(
+        client.get(expected.removeprefix("http://testserver")).content
+    )
+    assert not feed.bozo
+    assert len(feed.entries) == 1
+
+
+def test_the_form_says_what_to_fix_in_a_wrong_filter(client, db):
+    response = client.get("/feeds/", {"build": "1", "origin": "ZZ"})
+
+    html = response.content.decode()
+    assert 'role="alert"' in html
+    assert "two-letter ISO 3166-1 country code" in html
+    assert "built-url" not in html
+
+
+@pytest.mark.browser
+def test_a_reader_builds_a_cap_feed_address_without_javascript(live_server, db):
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        page = browser.new_page(java_script_enabled=False)
+        page.goto(live_server.url + "/feeds/")
+
+        page.locator("input[name=format][value=cap]").check()
+        page.locator("#feed-level").select_option("1")
+        page.locator("#feed-category").select_option("childcare")
+        page.locator("form.feed-builder button[type=submit]").click()
+        page.screenshot(path=str(ARTIFACTS / "feeds_page_built.png"), full_page=True)
+        built = page.locator("#built-url").inner_text()
+        browser.close()
+
+    assert built.endswith("/feeds/cap.atom?level=1&category=childcare")
