@@ -7,4 +7,5 @@ class AlertsConfig(AppConfig):
     verbose_name = _("Warnings and registers")
 
     def ready(self):
-        from . import lifecycle  # noqa: F401  (connects Wagtail's page signals)
+        # Connect Wagtail's page signals and the register entries' changes.
+        from . import lifecycle, register_changes  # noqa: F401
