@@ -314,9 +314,28 @@ def run_import(rows, summary=None, progress=None):
     """Save each (row number, record or RowError) from `rows`; return the
     summary. A bad row is rolled back alone."""
     summary = summary or ImportSummary()
+    rows = list(rows)
+    # A file that lists one record twice: the last row wins and the earlier
+    # ones are reported, so a rerun finds every record unchanged.
+    last_row = {}
+    for number, record in rows:
+        if isinstance(record, dict):
+            last_row[(record["source"], record["source_id"])] = number
     for number, record in rows:
         if progress:
             progress.update(1)
+        if isinstance(record, dict):
+            latest = last_row[(record["source"], record["source_id"])]
+            if latest != number:
+                summary.problems.append(
+                    RowProblem(
+                        number,
+                        "source_id",
+                        f"{record['source_id']} appears again in row {latest}, "
+                        "which is imported instead",
+                    )
+                )
+                continue
         if isinstance(record, RowError):
             summary.problems.append(RowProblem(number, record.field, record.message))
             continue
