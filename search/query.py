@@ -8,8 +8,9 @@ from .text import chinese_bigrams, is_chinese, looks_like_code, normalised_code,
 
 @dataclass
 class ParsedQuery:
-    terms: list = field(default_factory=list)  # simplified, lower-cased words
+    terms: list = field(default_factory=list)  # words every match must have
     code: str = ""  # normalised code when the whole query may be one
+    all_terms: list = field(default_factory=list)  # terms and their compounds
 
     @property
     def empty(self):
@@ -17,15 +18,32 @@ class ParsedQuery:
 
     @property
     def highlight_terms(self):
-        return self.terms
+        return self.all_terms or self.terms
 
 
 def parse(text):
+    """Words a match must contain: jieba's search-mode words of the query,
+    less any compound its own parts already spell (`儿童玩具` = `儿童` +
+    `玩具`), so that `儿童玩具` also finds `儿童电动玩具`."""
     text = (text or "").strip()
+    words = list(dict.fromkeys(tokens(text)))
+    required = [w for w in words if not _spelled_by(w, set(words) - {w})]
     return ParsedQuery(
-        terms=list(dict.fromkeys(tokens(text))),
+        terms=required,
         code=normalised_code(text) if looks_like_code(text) else "",
+        all_terms=words,
     )
+
+
+def _spelled_by(word, parts):
+    """Whether `word` is a concatenation of two or more of `parts`."""
+    if not is_chinese(word) or len(word) < 2:
+        return False
+    reachable = {0}
+    for end in range(1, len(word) + 1):
+        if any(word[start:end] in parts for start in reachable if start < end):
+            reachable.add(end)
+    return len(word) in reachable
 
 
 def grams_of(term):
