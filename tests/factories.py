@@ -75,3 +75,48 @@ def subscriber(categories=("toys",), email=True, phone=True, confirmed=True, **f
     person = Subscriber.objects.create(**values)
     person.categories.set(ProductCategory.objects.filter(code__in=categories))
     return person
+
+
+def recall(live=True, category="toys-electric", companies=(), **fields):
+    """A recall entry, live unless told otherwise (engineer D)."""
+    from alerts.models import Company, RecallEntry
+
+    number = next(_numbers)
+    values = {
+        "source": "herald",
+        "source_id": f"TEST-R-{number}",
+        "product": f"儿童电动玩具召回 {number}",
+        "brand": "示例牌",
+        "defect": "电池充电时过热。",
+        "recall_date": timezone.localdate(),
+        "live": live,
+        "category": ProductCategory.objects.filter(code=category).first(),
+    }
+    values.update(fields)
+    entry = RecallEntry.objects.create(**values)
+    entry.companies.set(
+        [Company.objects.get_or_create(name=name)[0] for name in companies]
+    )
+    return entry
+
+
+def blacklist_entry(live=True, credit_code="91330100MA2DEM001H", **fields):
+    """A blacklist entry of a fictional company (engineer D)."""
+    from alerts.models import BlacklistEntry, Company
+
+    number = next(_numbers)
+    name = fields.pop("company_name", f"杭州示例电子科技有限公司 {number}")
+    company, _created = Company.objects.get_or_create(
+        credit_code=credit_code, defaults={"name": name}
+    )
+    values = {
+        "company": company,
+        "company_name": name,
+        "credit_code": credit_code,
+        "violation": "生产销售不合格移动电源（充电宝）",
+        "decision_number": f"示例黑〔2025〕{number:03d}号",
+        "listed_on": timezone.localdate(),
+        "live": live,
+    }
+    values.update(fields)
+    return BlacklistEntry.objects.create(**values)
