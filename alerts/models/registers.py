@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin
+from wagtail.search import index
 
 from ..choices import Hazard
 from ..codes import validate_credit_code, validate_gtin
@@ -33,7 +34,9 @@ class Company(models.Model):
         return self.name
 
 
-class RecallEntry(DraftStateMixin, LockableMixin, RevisionMixin, models.Model):
+class RecallEntry(
+    DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, models.Model
+):
     """缺陷召回: a recall of a defective product, found by the public through
     search. Imported in bulk from official sources or written by staff."""
 
@@ -110,6 +113,24 @@ class RecallEntry(DraftStateMixin, LockableMixin, RevisionMixin, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Wagtail's own index serves the admin's search box; the public searches
+    # through `search/`.
+    search_fields = [
+        index.SearchField("product", boost=4),
+        index.SearchField("brand", boost=2),
+        index.SearchField("model"),
+        index.SearchField("company_text"),
+        index.SearchField("defect"),
+        index.SearchField("hazard_text"),
+        index.SearchField("barcode"),
+        index.SearchField("source_id"),
+        index.AutocompleteField("product"),
+        index.FilterField("live"),
+        index.FilterField("category_id"),
+        index.FilterField("status"),
+        index.FilterField("recall_date"),
+    ]
+
     class Meta:
         ordering = ["-recall_date", "-id"]
         constraints = [
@@ -139,7 +160,9 @@ class RecallEntry(DraftStateMixin, LockableMixin, RevisionMixin, models.Model):
         return [c for c in [self.barcode, *self.other_barcodes.split()] if c]
 
 
-class BlacklistEntry(DraftStateMixin, LockableMixin, RevisionMixin, models.Model):
+class BlacklistEntry(
+    DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, models.Model
+):
     """黑名单: a company listed for a serious quality-safety violation.
 
     A removed entry leaves the public list and search but stays here."""
@@ -179,6 +202,18 @@ class BlacklistEntry(DraftStateMixin, LockableMixin, RevisionMixin, models.Model
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    search_fields = [
+        index.SearchField("company_name", boost=4),
+        index.SearchField("credit_code"),
+        index.SearchField("decision_number"),
+        index.SearchField("region"),
+        index.SearchField("violation"),
+        index.AutocompleteField("company_name"),
+        index.FilterField("live"),
+        index.FilterField("removed_on"),
+        index.FilterField("listed_on"),
+    ]
 
     class Meta:
         ordering = ["-listed_on", "-id"]

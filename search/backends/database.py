@@ -233,10 +233,12 @@ class _Dialect:
 
 
 class _SQLite(_Dialect):
+    # CROSS JOIN keeps the full-text match as SQLite's outer loop; left to
+    # itself the planner may walk the filtered rows and run the match per row.
     def matching(self, parsed, where, params):
         sql = (
             f"SELECT {self.columns}, bm25(herald_search_fts, 8.0, 2.0, 1.0, 20.0) "  # noqa: S608
-            f"AS rank FROM herald_search_fts JOIN {TABLE} e "
+            f"AS rank FROM herald_search_fts CROSS JOIN {TABLE} e "
             "ON e.id = herald_search_fts.rowid WHERE herald_search_fts MATCH %s"
         )
         sql += "".join(" AND " + clause for clause in where)

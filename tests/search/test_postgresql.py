@@ -28,7 +28,9 @@ def test_chinese_traditional_english_codes_and_typos_on_postgresql(
     factories.recall(product="儿童电动玩具召回", barcode="6901234567892")
     factories.recall(product="移动电源（充电宝）", category="electrical-chargers")
     factories.recall(product="Baby stroller recalled", category="childcare-strollers")
-    factories.blacklist_entry(company_name="杭州示例电子科技有限公司", violation="虚假宣传")
+    factories.blacklist_entry(
+        company_name="杭州示例电子科技有限公司", violation="虚假宣传"
+    )
     index_all()
 
     assert titles(backend.search(SearchQuery(text="玩具"))) == ["儿童电动玩具召回"]
@@ -40,7 +42,10 @@ def test_chinese_traditional_english_codes_and_typos_on_postgresql(
     assert backend.search(SearchQuery(text="6901234567892")).total == 1
     assert backend.search(SearchQuery(text="91330100MA2DEM001H")).total == 1
     typo = backend.search(SearchQuery(text="strolelr"))
-    assert (titles(typo), typo.corrected_text) == (["Baby stroller recalled"], "stroller")
+    assert (titles(typo), typo.corrected_text) == (
+        ["Baby stroller recalled"],
+        "stroller",
+    )
 
 
 def test_facets_sorting_and_pages_on_postgresql(
