@@ -3,6 +3,7 @@ with facets, highlighted matches, sorting, pages and a CSV export."""
 
 import csv
 import datetime
+import logging
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -18,7 +19,9 @@ from alerts.choices import LEVEL_NAMES_EN, LEVEL_NAMES_ZH, LEVEL_NUMERALS
 from alerts.models import ProductCategory
 
 from .backend import search_backend
-from .backends.base import FACETS, MAX_PER_PAGE, SearchQuery
+from .backends.base import FACETS, MAX_PER_PAGE, SearchQuery, SearchUnavailable
+
+logger = logging.getLogger(__name__)
 
 KINDS = ("warning", "recall", "blacklist")
 PER_PAGE = 20
@@ -152,7 +155,11 @@ def search(request):
     searched = bool(
         query.text or query.kind or query.filters or query.date_from or query.date_to
     )
-    results = search_backend().search(query) if searched else None
+    try:
+        results = search_backend().search(query) if searched else None
+    except SearchUnavailable:
+        logger.exception("Search failed", extra={"query_kind": query.kind})
+        return render(request, "search/unavailable.html", {"query": query}, status=503)
     pages = None
     if results is not None:
         pages = Paginator(range(results.total), PER_PAGE).get_page(query.page)

@@ -253,7 +253,26 @@ class ElasticsearchBackend(SearchBackend):
             raise SearchUnavailable("ELASTICSEARCH_URL is not set")
         self.client = _client(settings.ELASTICSEARCH_URL)
 
+    def ensure_indices(self):
+        """Create an index behind each alias that has none yet, with our
+        mappings, so a first document never lands in an index Elasticsearch
+        made up with guessed mappings."""
+        stamp = timezone.now().strftime("%Y%m%dt%H%M%S%f")
+        for kind in KINDS:
+            alias = alias_for(kind)
+            if not self.client.indices.exists_alias(name=alias):
+                name = f"{alias}-{stamp}"
+                self.client.indices.create(index=name, **index_body(kind))
+                self.client.indices.put_alias(index=name, name=alias)
+
     def index(self, documents):
+        documents = list(documents)
+        try:
+            self.ensure_indices()
+        except (ApiError, TransportError) as error:
+            raise SearchUnavailable(
+                f"Elasticsearch is not reachable: {error}"
+            ) from error
         actions = [
             {
                 "_op_type": "index",
@@ -314,14 +333,15 @@ class ElasticsearchBackend(SearchBackend):
         actions, old = [], []
         for kind, name in new.items():
             alias = alias_for(kind)
-            current = self.client.indices.get_alias(name=alias, ignore_unavailable=True)
-            for index_name in current.body if hasattr(current, "body") else current:
-                actions.append({"remove": {"index": index_name, "alias": alias}})
-                old.append(index_name)
-            if self.client.indices.exists(index=alias) and not current:
+            if self.client.indices.exists_alias(name=alias):
+                for index_name in self.client.indices.get_alias(name=alias).body:
+                    actions.append({"remove": {"index": index_name, "alias": alias}})
+                    old.append(index_name)
+            elif self.client.indices.exists(index=alias):
                 # A concrete index squats on the alias name: drop it first.
                 self.client.indices.delete(index=alias)
             actions.append({"add": {"index": name, "alias": alias}})
+        # One request: every alias moves at once, or none does.
         self.client.indices.update_aliases(actions=actions)
         if old:
             self.client.indices.delete(index=old, ignore_unavailable=True)

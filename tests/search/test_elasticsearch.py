@@ -124,9 +124,9 @@ def test_a_rebuild_swaps_the_aliases_and_chinese_queries_work(
     backend = ElasticsearchBackend()
     try:
         backend.rebuild(public_documents())
-        first = set(backend.client.indices.get_alias(name=alias_for("recall")))
+        first = set(backend.client.indices.get_alias(name=alias_for("recall")).body)
         backend.rebuild(public_documents())
-        second = set(backend.client.indices.get_alias(name=alias_for("recall")))
+        second = set(backend.client.indices.get_alias(name=alias_for("recall")).body)
 
         assert first != second and len(second) == 1
         assert backend.search(SearchQuery(text="充电宝")).total == 1

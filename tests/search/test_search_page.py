@@ -74,3 +74,14 @@ def test_an_explicit_range_is_read_and_nonsense_ignored():
         datetime.date(2025, 1, 1),
         None,
     )
+
+
+def test_a_search_server_outage_shows_a_plain_apology_not_an_error(
+    client, settings, db
+):
+    settings.HERALD_SEARCH_BACKEND = "tests.search.failing.DownBackend"
+
+    response = client.get("/search/", {"q": "玩具"})
+
+    assert response.status_code == 503
+    assert 'href="/recalls/"' in response.content.decode()
