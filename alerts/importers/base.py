@@ -6,6 +6,7 @@ around it are kept. Each row is saved in its own savepoint.
 """
 
 import hashlib
+import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -145,6 +146,18 @@ class ImportSummary:
             f"{self.unchanged} unchanged, {self.skipped} rows skipped, "
             f"{len(self.problems)} problems"
         )
+
+
+def json_items(path, what):
+    """(position from 1, item) of a JSON file holding a list of records."""
+    with open(path, encoding="utf-8") as file:
+        try:
+            items = json.load(file)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path} is not JSON: {error}") from error
+    if not isinstance(items, list):
+        raise ValueError(f"{path} is not a list of {what}")
+    return enumerate(items, start=1)
 
 
 def stable_id(*parts):

@@ -5,22 +5,14 @@ one, is kept with the batch so it can be looked up exactly.
 """
 
 import datetime
-import json
 
-from .base import RowError, clean_text, guess_category, guess_hazard
+from .base import RowError, clean_text, guess_category, guess_hazard, json_items
 
 SOURCE = "fda"
 
 
 def read(path, problems):
-    with open(path, encoding="utf-8") as file:
-        try:
-            records = json.load(file)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{path} is not JSON: {error}") from error
-    if not isinstance(records, list):
-        raise ValueError(f"{path} is not a list of FDA or USDA recalls")
-    for number, item in enumerate(records, start=1):
+    for number, item in json_items(path, "FDA or USDA recalls"):
         try:
             yield number, record_from(item)
         except RowError as error:

@@ -5,14 +5,13 @@ one with barcodes and batch numbers. A record is identified by its alert
 number; a national record without one by a hash of its name and images.
 """
 
-import json
-
 from .base import (
     RowError,
     clean_text,
     country_code,
     guess_category,
     guess_hazard,
+    json_items,
     split_barcodes,
     stable_id,
 )
@@ -21,15 +20,8 @@ SOURCE = "safetygate"
 
 
 def read(path, problems):
-    with open(path, encoding="utf-8") as file:
-        try:
-            records = json.load(file)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{path} is not JSON: {error}") from error
-    if not isinstance(records, list):
-        raise ValueError(f"{path} is not a list of Safety Gate alerts")
     # Numbered from 1, the position of the alert in the list.
-    for number, item in enumerate(records, start=1):
+    for number, item in json_items(path, "Safety Gate alerts"):
         try:
             yield number, record_from(item, number, problems)
         except RowError as error:

@@ -33,6 +33,15 @@
 from dataclasses import dataclass, field
 
 FACETS = ("type", "category", "level", "origin", "year", "status")
+# The stored field each facet counts, in both backends.
+FACET_FIELDS = {
+    "type": "kind",
+    "category": "category",
+    "level": "level",
+    "origin": "origin",
+    "year": "year",
+    "status": "status",
+}
 MAX_PER_PAGE = 5000
 
 

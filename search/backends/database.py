@@ -19,22 +19,14 @@ from ..models import SearchEntry, SearchTerm
 from ..query import allowed_typos, correctable, edit_distance, grams_of, parse
 from ..suggestions import suggestions_for
 from ..text import chinese_bigrams, normalised_code, tokens
-from .base import FACETS, Hit, SearchBackend, SearchResults
+from .base import FACET_FIELDS, FACETS, Hit, SearchBackend, SearchResults
 
 logger = logging.getLogger(__name__)
 
 TABLE = SearchEntry._meta.db_table
-FACET_COLUMNS = {
-    "type": "kind",
-    "category": "category",
-    "level": "level",
-    "origin": "origin",
-    "year": "year",
-    "status": "status",
-}
 BATCH = 1000
 FTS5_OPTIMIZE = "INSERT INTO herald_search_fts(herald_search_fts) VALUES ('optimize')"
-# The SQL below is put together from constants, column names of FACET_COLUMNS
+# The SQL below is put together from constants, column names of FACET_FIELDS
 # and integers; every value from a query travels as a parameter (S608 noqa).
 
 
@@ -89,7 +81,7 @@ class DatabaseBackend(SearchBackend):
         facet_sql = " UNION ALL ".join(
             f"SELECT '{name}', CAST({column} AS TEXT), COUNT(*) FROM hits "  # noqa: S608
             f"GROUP BY {column}"
-            for name, column in FACET_COLUMNS.items()
+            for name, column in FACET_FIELDS.items()
         )
         with connection.cursor() as cursor:
             cursor.execute(

@@ -39,19 +39,18 @@ from ..highlight import highlight
 from ..query import correctable, grams_of, parse
 from ..suggestions import suggestions_for
 from ..text import normalised_code, to_simplified, tokens
-from .base import FACETS, Hit, SearchBackend, SearchResults, SearchUnavailable
+from .base import (
+    FACET_FIELDS,
+    FACETS,
+    Hit,
+    SearchBackend,
+    SearchResults,
+    SearchUnavailable,
+)
 
 logger = logging.getLogger(__name__)
 
 KINDS = ("warning", "recall", "blacklist")
-FACET_FIELDS = {
-    "type": "kind",
-    "category": "category",
-    "level": "level",
-    "origin": "origin",
-    "year": "year",
-    "status": "status",
-}
 
 # Text arrives segmented and folded; the analyzer only splits and lowers.
 herald_words = analyzer(
