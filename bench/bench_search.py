@@ -29,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data" / "recalls"
 RESULTS = ROOT / "bench" / "results" / "search.txt"
+SCRATCH = ROOT / "var" / "bench"
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/herald_d"
 REPEATS = 5
 
@@ -166,9 +167,23 @@ def main():
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--engine", help=argparse.SUPPRESS)  # child process
+    parser.add_argument(
+        "--append-report",
+        metavar="ENGINE",
+        help="append the figures of an earlier run of ENGINE (var/bench/ENGINE.json) "
+        "to the results file",
+    )
     args = parser.parse_args()
     if args.engine:
-        print(json.dumps(run_engine(args.engine, args.records), ensure_ascii=False))
+        figures = run_engine_once(args.engine, args.records)
+        print(json.dumps(figures, ensure_ascii=False))
+        return
+    if args.append_report:
+        saved = json.loads((SCRATCH / f"{args.append_report}.json").read_text())
+        section = "\n".join(render_engine(args.append_report, saved)) + "\n"
+        with RESULTS.open("a", encoding="utf-8") as results:
+            results.write(section)
+        print(section)
         return
 
     figures = {}
@@ -207,6 +222,24 @@ def main():
     print(report)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(report, encoding="utf-8")
+
+
+def run_engine_once(engine, records):
+    """Run one engine, keeping its figures in var/bench/ENGINE.json. Two runs
+    never share the PostgreSQL database: its schema is dropped at the start."""
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    lock = SCRATCH / f"{engine}.lock"
+    try:
+        descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        raise SystemExit(f"another bench run holds {lock}") from None
+    try:
+        figures = run_engine(engine, records)
+    finally:
+        os.close(descriptor)
+        lock.unlink()
+    (SCRATCH / f"{engine}.json").write_text(json.dumps(figures, ensure_ascii=False))
+    return figures
 
 
 def run_engine(engine, records):
@@ -594,41 +627,45 @@ def render(figures, records):
         "",
     ]
     for engine, f in figures.items():
-        if "error" in f:
-            lines += [f"[{engine}] failed: {f['error']}", ""]
-            continue
-        ours, wagtail = f["ours"], f["wagtail"]
-        lines += [
-            f"[{engine} {f['version']}]",
-            f"  load of the records: {f['load_s']:.1f} s",
-            f"  reindex, ours:    {f['ours_index_s']:.1f} s",
-            f"  reindex, Wagtail: {f['wagtail_index_s']:.1f} s",
-            f"  latency, ours:    median {ours['median_ms']:.1f} ms, "
-            f"p95 {ours['p95_ms']:.1f} ms",
-            f"  latency, Wagtail: median {wagtail['median_ms']:.1f} ms, "
-            f"p95 {wagtail['p95_ms']:.1f} ms",
-            "  ratio Wagtail/ours: "
-            f"median {wagtail['median_ms'] / ours['median_ms']:.2f}x, "
-            f"p95 {wagtail['p95_ms'] / ours['p95_ms']:.2f}x",
-            f"  recall@10 (Chinese, {len(LABELLED)} queries): ours "
-            f"{f['ours_recall']['mean']:.2f}, "
-            f"Wagtail {f['wagtail_recall']['mean']:.2f}",
-            "  per query (median ms / matches): ours | Wagtail",
-        ]
-        for label in f["mix"]:
-            o, w = ours["per_query"][label], wagtail["per_query"][label]
-            lines.append(
-                f"    {label:34} {o['median_ms']:7.1f} / {o['total']:6} | "
-                f"{w['median_ms']:7.1f} / {w['total']:6}"
-            )
-        lines.append("  recall@10 per query: ours | Wagtail")
-        for query in LABELLED:
-            lines.append(
-                f"    {query:10} {f['ours_recall']['per_query'][query]:.2f} | "
-                f"{f['wagtail_recall']['per_query'][query]:.2f}"
-            )
-        lines.append("")
+        lines += render_engine(engine, f)
     return "\n".join(lines) + "\n"
+
+
+def render_engine(engine, f):
+    if "error" in f:
+        return [f"[{engine}] failed: {f['error']}", ""]
+    ours, wagtail = f["ours"], f["wagtail"]
+    lines = [
+        f"[{engine} {f['version']}, {f['records']} records]",
+        f"  load of the records: {f['load_s']:.1f} s",
+        f"  reindex, ours:    {f['ours_index_s']:.1f} s",
+        f"  reindex, Wagtail: {f['wagtail_index_s']:.1f} s",
+        f"  latency, ours:    median {ours['median_ms']:.1f} ms, "
+        f"p95 {ours['p95_ms']:.1f} ms",
+        f"  latency, Wagtail: median {wagtail['median_ms']:.1f} ms, "
+        f"p95 {wagtail['p95_ms']:.1f} ms",
+        "  ratio Wagtail/ours: "
+        f"median {wagtail['median_ms'] / ours['median_ms']:.2f}x, "
+        f"p95 {wagtail['p95_ms'] / ours['p95_ms']:.2f}x",
+        f"  recall@10 (Chinese, {len(LABELLED)} queries): ours "
+        f"{f['ours_recall']['mean']:.2f}, "
+        f"Wagtail {f['wagtail_recall']['mean']:.2f}",
+        "  per query (median ms / matches): ours | Wagtail",
+    ]
+    for label in f["mix"]:
+        o, w = ours["per_query"][label], wagtail["per_query"][label]
+        lines.append(
+            f"    {label:34} {o['median_ms']:7.1f} / {o['total']:6} | "
+            f"{w['median_ms']:7.1f} / {w['total']:6}"
+        )
+    lines.append("  recall@10 per query: ours | Wagtail")
+    for query in LABELLED:
+        lines.append(
+            f"    {query:10} {f['ours_recall']['per_query'][query]:.2f} | "
+            f"{f['wagtail_recall']['per_query'][query]:.2f}"
+        )
+    lines.append("")
+    return lines
 
 
 if __name__ == "__main__":
