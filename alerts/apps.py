@@ -7,5 +7,6 @@ class AlertsConfig(AppConfig):
     verbose_name = _("Warnings and registers")
 
     def ready(self):
-        # Connect Wagtail's page signals, and let the feeds follow every publish.
-        from . import feed_cache, lifecycle  # noqa: F401
+        # Connect Wagtail's page signals and the register entries' changes, and
+        # let the feeds follow every publish.
+        from . import feed_cache, lifecycle, register_changes  # noqa: F401

@@ -31,7 +31,12 @@ def recall_list(request):
 @require_GET
 def recall_detail(request, pk):
     recall = get_object_or_404(queries.public_recalls(), pk=pk)
-    return render(request, "alerts/recall_detail.html", {"recall": recall})
+    related = queries.public_warnings().filter(recalls=recall).order_by("-start_time")
+    return render(
+        request,
+        "alerts/recall_detail.html",
+        {"recall": recall, "related_warnings": related},
+    )
 
 
 @require_GET
@@ -57,6 +62,8 @@ def company_detail(request, pk):
         "recalls": queries.public_recalls().filter(companies=company),
         "blacklist": queries.public_blacklist().filter(company=company),
     }
+    # A company only named by entries since removed from the blacklist, or by
+    # drafts, has no public page.
     if not any(context[k].exists() for k in ("warnings", "recalls", "blacklist")):
         raise Http404("No public record names this company.")
     return render(request, "alerts/company_detail.html", context)

@@ -22,15 +22,18 @@ class ProductCategoryViewSet(SnippetViewSet):
 class RecallEntryViewSet(SnippetViewSet):
     model = RecallEntry
     icon = "warning"
-    list_display = ["product", "brand", "recall_date", "source"]
-    list_filter = ["source", "recall_type", "live"]
+    list_display = ["product", "brand", "recall_date", "status", "source", "live"]
+    list_filter = ["source", "recall_type", "status", "live"]
     search_fields = ["product", "brand", "model", "barcode", "source_id"]
 
 
 class BlacklistEntryViewSet(SnippetViewSet):
     model = BlacklistEntry
     icon = "cross"
-    list_display = ["company_name", "credit_code", "listed_on", "removed_on"]
+    # Removed entries stay listed here, with their history, though the public
+    # no longer sees them.
+    list_display = ["company_name", "credit_code", "listed_on", "removed_on", "live"]
+    list_filter = ["removal_reason", "live"]
     search_fields = ["company_name", "credit_code", "decision_number"]
 
 

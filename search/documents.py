@@ -1,6 +1,8 @@
 """How each public record becomes a search document. Only what the public
 may see is ever turned into one."""
 
+from django.utils import timezone
+
 from alerts.choices import PUBLIC_KINDS
 from alerts.models import BlacklistEntry, RecallEntry, WarningPage
 
@@ -25,8 +27,9 @@ def warning_document(page):
             ]
         ),
         "codes": [page.reference, *page.hs_codes.replace(",", " ").split()],
-        "url": page.url or f"/warnings/{page.slug}/",
-        "date": page.start_time.date() if page.start_time else None,
+        "url": page.public_path(),
+        # The day as people here count it (Asia/Shanghai), not the UTC day.
+        "date": timezone.localtime(page.start_time).date() if page.start_time else None,
         "category": (page.categories.first().code if page.categories.exists() else ""),
         "level": page.level,
         "origin": str(page.origins[0]) if page.origins else "",
@@ -50,17 +53,19 @@ def recall_document(entry):
                 entry.defect,
                 entry.hazard_text,
                 entry.remedy_text,
+                entry.get_remedy_display() if entry.remedy else "",
                 entry.category.name_zh + " " + entry.category.name_en
                 if entry.category
                 else "",
+                entry.origin.name if entry.origin else "",
             ]
         ),
-        "codes": [c for c in [entry.barcode, entry.source_id] if c],
+        "codes": [*entry.barcodes, entry.source_id],
         "url": f"/recalls/{entry.pk}/",
         "date": entry.recall_date,
         "category": entry.category.code if entry.category else "",
         "origin": str(entry.origin) if entry.origin else "",
-        "status": "recalled",
+        "status": entry.status,
     }
 
 
@@ -71,11 +76,19 @@ def blacklist_document(entry):
         "title": entry.company_name,
         "summary": entry.violation[:300],
         "text": " ".join(
-            [entry.company_name, entry.region, entry.violation, entry.legal_basis]
+            [
+                entry.company_name,
+                entry.company.name_en,
+                entry.region,
+                entry.violation,
+                entry.legal_basis,
+                entry.penalty,
+            ]
         ),
         "codes": [entry.credit_code, entry.decision_number],
         "url": f"/blacklist/{entry.pk}/",
         "date": entry.listed_on,
+        "origin": "CN",
         "status": "listed",
     }
 
@@ -84,10 +97,20 @@ def public_documents():
     """Every document the index should hold, for a rebuild."""
     for page in WarningPage.objects.live().filter(kind__in=PUBLIC_KINDS):
         yield warning_document(page)
-    for entry in RecallEntry.objects.filter(live=True).select_related("category"):
+    recalls = RecallEntry.objects.filter(live=True).select_related("category")
+    for entry in recalls.order_by("pk").iterator(chunk_size=2000):
         yield recall_document(entry)
-    for entry in BlacklistEntry.objects.filter(live=True, removed_on__isnull=True):
+    listed = BlacklistEntry.objects.filter(live=True, removed_on__isnull=True)
+    for entry in listed.select_related("company").order_by("pk").iterator(2000):
         yield blacklist_document(entry)
+
+
+def public_document_count():
+    return (
+        WarningPage.objects.live().filter(kind__in=PUBLIC_KINDS).count()
+        + RecallEntry.objects.filter(live=True).count()
+        + BlacklistEntry.objects.filter(live=True, removed_on__isnull=True).count()
+    )
 
 
 def document_for(model_label, pk):

@@ -3,16 +3,23 @@ from django.db import models
 
 class SearchEntry(models.Model):
     """One findable record in the embedded database backend: its text cut
-    into words, and the facets the results are counted by."""
+    into words, and the facets the results are counted by.
+
+    The full-text index over `title_words`, `words`, `grams` and `codes` is
+    an FTS5 table kept in step by triggers on SQLite, and a generated
+    tsvector column with a GIN index on PostgreSQL (migration 0002)."""
 
     kind = models.CharField(max_length=16)  # warning, recall, blacklist
     object_id = models.PositiveBigIntegerField()
     title = models.CharField(max_length=500)
     summary = models.TextField(blank=True)
+    title_words = models.TextField(blank=True, default="")
     words = models.TextField(help_text="segmented, simplified, lower-cased text")
+    grams = models.TextField(blank=True, default="")
     codes = models.CharField(max_length=500, blank=True, db_index=True)
     url = models.CharField(max_length=500)
     date = models.DateField(null=True, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
     category = models.CharField(max_length=64, blank=True)
     level = models.PositiveSmallIntegerField(null=True, blank=True)
     origin = models.CharField(max_length=2, blank=True)
@@ -29,3 +36,36 @@ class SearchEntry(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.object_id}: {self.title}"
+
+
+class SearchTerm(models.Model):
+    """A Latin-script word of the index, for correcting typos in queries."""
+
+    term = models.CharField(max_length=64, unique=True)
+    length = models.PositiveSmallIntegerField()
+
+    def __str__(self):
+        return self.term
+
+
+class PendingIndexUpdate(models.Model):
+    """A change the search index has not taken yet because the search server
+    failed; `search.tasks.retry_pending_index_updates` retries it. The
+    editor's save is never lost: the record itself is already committed."""
+
+    model_label = models.CharField(max_length=64)
+    object_id = models.PositiveBigIntegerField()
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model_label", "object_id"], name="pending_index_update_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.model_label} {self.object_id} ({self.attempts} attempts)"

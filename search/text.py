@@ -41,3 +41,34 @@ def tokens(text):
 
 def segmented(text):
     return " ".join(tokens(text))
+
+
+def chinese_bigrams(text):
+    """Overlapping pairs of Han characters of each Chinese run, in order, so
+    that a phrase of them finds any Chinese substring of two or more
+    characters however jieba cut the record or the query."""
+    text = to_simplified(text or "")
+    grams = []
+    for run in _HAN_RUN.findall(text):
+        if len(run) == 1:
+            grams.append(run)
+        grams.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return grams
+
+
+def normalised_code(text):
+    """A barcode, credit code, reference or alert number as the index keeps
+    it: letters and digits only, lower case (`A12/00328/22` -> `a120032822`)."""
+    return re.sub(r"[^0-9a-z]", "", to_simplified(text or "").lower())
+
+
+def looks_like_code(text):
+    code = normalised_code(text)
+    return len(code) >= 5 and any(c.isdigit() for c in code) and " " not in text.strip()
+
+
+def is_chinese(word):
+    return bool(_HAN.search(word))
+
+
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")

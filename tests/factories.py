@@ -1,6 +1,5 @@
 """Plain factory functions for tests: each makes one realistic record."""
 
-import datetime
 import itertools
 
 from django.utils import timezone
@@ -86,36 +85,44 @@ def subscriber(categories=("toys",), email=True, phone=True, confirmed=True, **f
     return person
 
 
-def recall(**fields):
-    """A published recall entry."""
+def recall(live=True, category="toys-electric", companies=(), **fields):
+    """A recall entry, live unless told otherwise (engineer D)."""
+
     number = next(_numbers)
     values = {
-        "source": "healthcanada",
-        "source_id": f"RA-{number:05d}",
-        "product": "儿童电动滑板车",
-        "brand": "Zoomer",
-        "defect": "电池可能过热。",
-        "hazard": "physical",
-        "recall_date": datetime.date(2026, 11, 20),
-        "live": True,
+        "source": "herald",
+        "source_id": f"TEST-R-{number}",
+        "product": f"儿童电动玩具召回 {number}",
+        "brand": "示例牌",
+        "defect": "电池充电时过热。",
+        "recall_date": timezone.localdate(),
+        "live": live,
+        "category": ProductCategory.objects.filter(code=category).first(),
     }
     values.update(fields)
-    return RecallEntry.objects.create(**values)
+    entry = RecallEntry.objects.create(**values)
+    entry.companies.set(
+        [Company.objects.get_or_create(name=name)[0] for name in companies]
+    )
+    return entry
 
 
-def blacklist_entry(**fields):
-    """A published blacklist entry of a company of its own."""
+def blacklist_entry(live=True, credit_code="91330100MA2DEM001H", **fields):
+    """A blacklist entry of a fictional company (engineer D)."""
+
     number = next(_numbers)
-    company = Company.objects.create(name=f"某某玩具有限公司 {number}")
+    name = fields.pop("company_name", f"杭州示例电子科技有限公司 {number}")
+    company, _created = Company.objects.get_or_create(
+        credit_code=credit_code, defaults={"name": name}
+    )
     values = {
         "company": company,
-        "company_name": company.name,
-        "credit_code": "91440300MA5FXXXX0X",
-        "region": "广东省深圳市",
-        "violation": "生产销售不合格儿童玩具。",
-        "decision_number": f"深市监罚〔2026〕{number}号",
-        "listed_on": datetime.date(2026, 10, 1),
-        "live": True,
+        "company_name": name,
+        "credit_code": credit_code,
+        "violation": "生产销售不合格移动电源（充电宝）",
+        "decision_number": f"示例黑〔2025〕{number:03d}号",
+        "listed_on": timezone.localdate(),
+        "live": live,
     }
     values.update(fields)
     return BlacklistEntry.objects.create(**values)

@@ -1,9 +1,12 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin
+from wagtail.search import index
 
 from ..choices import Hazard
+from ..codes import validate_credit_code, validate_gtin
 
 
 class Company(models.Model):
@@ -17,6 +20,7 @@ class Company(models.Model):
         blank=True,
         null=True,
         unique=True,
+        validators=[validate_credit_code],
     )
     country = CountryField(_("country"), blank=True)
     region = models.CharField(_("region"), max_length=100, blank=True)
@@ -30,7 +34,9 @@ class Company(models.Model):
         return self.name
 
 
-class RecallEntry(DraftStateMixin, LockableMixin, RevisionMixin, models.Model):
+class RecallEntry(
+    DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, models.Model
+):
     """缺陷召回: a recall of a defective product, found by the public through
     search. Imported in bulk from official sources or written by staff."""
 
@@ -44,6 +50,11 @@ class RecallEntry(DraftStateMixin, LockableMixin, RevisionMixin, models.Model):
         VOLUNTARY = "voluntary", _("Voluntary")
         ORDERED = "ordered", _("Ordered")
 
+    class Status(models.TextChoices):
+        ONGOING = "ongoing", _("Ongoing")
+        COMPLETED = "completed", _("Completed")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the source")
+
     source = models.CharField(_("source"), max_length=32, default="herald")
     source_id = models.CharField(_("identifier at the source"), max_length=128)
     source_url = models.URLField(_("source link"), max_length=500, blank=True)
@@ -51,7 +62,14 @@ class RecallEntry(DraftStateMixin, LockableMixin, RevisionMixin, models.Model):
     brand = models.CharField(_("brand"), max_length=255, blank=True)
     model = models.CharField(_("model"), max_length=500, blank=True)
     batch = models.CharField(_("batch"), max_length=500, blank=True)
-    barcode = models.CharField(_("barcode (GTIN)"), max_length=32, blank=True)
+    barcode = models.CharField(
+        _("barcode (GTIN)"), max_length=32, blank=True, validators=[validate_gtin]
+    )
+    other_barcodes = models.TextField(
+        _("other barcodes"),
+        blank=True,
+        help_text=_("Further GTINs of the same recall, one per line."),
+    )
     category = models.ForeignKey(
         "alerts.ProductCategory",
         verbose_name=_("category"),
@@ -82,6 +100,9 @@ class RecallEntry(DraftStateMixin, LockableMixin, RevisionMixin, models.Model):
         default=RecallType.VOLUNTARY,
     )
     recall_date = models.DateField(_("recall date"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ONGOING
+    )
     language = models.CharField(_("language of the text"), max_length=8, default="en")
     warnings = models.ManyToManyField(
         "alerts.WarningPage",
@@ -91,6 +112,24 @@ class RecallEntry(DraftStateMixin, LockableMixin, RevisionMixin, models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Wagtail's own index serves the admin's search box; the public searches
+    # through `search/`.
+    search_fields = [
+        index.SearchField("product", boost=4),
+        index.SearchField("brand", boost=2),
+        index.SearchField("model"),
+        index.SearchField("company_text"),
+        index.SearchField("defect"),
+        index.SearchField("hazard_text"),
+        index.SearchField("barcode"),
+        index.SearchField("source_id"),
+        index.AutocompleteField("product"),
+        index.FilterField("live"),
+        index.FilterField("category_id"),
+        index.FilterField("status"),
+        index.FilterField("recall_date"),
+    ]
 
     class Meta:
         ordering = ["-recall_date", "-id"]
@@ -105,8 +144,25 @@ class RecallEntry(DraftStateMixin, LockableMixin, RevisionMixin, models.Model):
     def __str__(self):
         return self.product
 
+    def clean(self):
+        super().clean()
+        errors = {}
+        for line in self.other_barcodes.split():
+            try:
+                validate_gtin(line)
+            except ValidationError as error:
+                errors.setdefault("other_barcodes", []).extend(error.messages)
+        if errors:
+            raise ValidationError(errors)
 
-class BlacklistEntry(DraftStateMixin, LockableMixin, RevisionMixin, models.Model):
+    @property
+    def barcodes(self):
+        return [c for c in [self.barcode, *self.other_barcodes.split()] if c]
+
+
+class BlacklistEntry(
+    DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, models.Model
+):
     """黑名单: a company listed for a serious quality-safety violation.
 
     A removed entry leaves the public list and search but stays here."""
@@ -123,7 +179,11 @@ class BlacklistEntry(DraftStateMixin, LockableMixin, RevisionMixin, models.Model
         related_name="blacklist_entries",
     )
     company_name = models.CharField(_("company name as listed"), max_length=255)
-    credit_code = models.CharField(_("unified social credit code"), max_length=18)
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        validators=[validate_credit_code],
+    )
     region = models.CharField(_("region"), max_length=100, blank=True)
     violation = models.TextField(_("violation"))
     legal_basis = models.TextField(_("legal basis"), blank=True)
@@ -143,6 +203,18 @@ class BlacklistEntry(DraftStateMixin, LockableMixin, RevisionMixin, models.Model
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    search_fields = [
+        index.SearchField("company_name", boost=4),
+        index.SearchField("credit_code"),
+        index.SearchField("decision_number"),
+        index.SearchField("region"),
+        index.SearchField("violation"),
+        index.AutocompleteField("company_name"),
+        index.FilterField("live"),
+        index.FilterField("removed_on"),
+        index.FilterField("listed_on"),
+    ]
+
     class Meta:
         ordering = ["-listed_on", "-id"]
         verbose_name = _("blacklist entry")
@@ -150,6 +222,21 @@ class BlacklistEntry(DraftStateMixin, LockableMixin, RevisionMixin, models.Model
 
     def __str__(self):
         return f"{self.company_name} ({self.decision_number})"
+
+    def clean(self):
+        super().clean()
+        if self.removed_on and not self.removal_reason:
+            raise ValidationError(
+                {"removal_reason": _("Say why the entry was removed.")}
+            )
+        if self.removal_reason and not self.removed_on:
+            raise ValidationError(
+                {"removed_on": _("Give the date the entry was removed.")}
+            )
+        if self.removed_on and self.listed_on and self.removed_on < self.listed_on:
+            raise ValidationError(
+                {"removed_on": _("An entry cannot be removed before it was listed.")}
+            )
 
     @property
     def is_listed(self):

@@ -1,6 +1,48 @@
-"""The one search interface both backends answer to."""
+"""The one search interface both backends answer to.
+
+    from search.backend import search_backend
+    results = search_backend().search(SearchQuery(text="玩具", kind="recall"))
+
+`SearchQuery` fields:
+    text        what the person typed: Chinese (simplified or traditional,
+                with or without spaces), English, mixed, or one code (barcode,
+                credit code, reference number, alert number) found exactly
+    kind        "warning", "recall", "blacklist" or "" for all (the `type`
+                facet)
+    filters     facet name -> value, for the names in FACETS except "type";
+                `category` covers the category's descendants; `year` and
+                `level` are numbers
+    date_from, date_to
+                `datetime.date`s, inclusive, in local time (Asia/Shanghai)
+    sort        "relevance" (ties by id) or "date" (newest first, ties by id)
+    page, per_page
+                1-based page; per_page at most MAX_PER_PAGE
+
+`SearchResults` fields:
+    hits        `Hit`s of the page: kind, object_id, title, summary, url,
+                date, score, and `highlights` {"title": html, "summary": html}
+                with the matched terms in <mark>, everything else escaped
+    total       number of records that match
+    facets      facet name -> [(value, count)], most first, for every name in
+                FACETS, counted over all matching records
+    corrected_text
+                the query as searched when a typo was corrected, else ""
+    suggestions ["..."] to try when nothing matched
+"""
 
 from dataclasses import dataclass, field
+
+FACETS = ("type", "category", "level", "origin", "year", "status")
+# The stored field each facet counts, in both backends.
+FACET_FIELDS = {
+    "type": "kind",
+    "category": "category",
+    "level": "level",
+    "origin": "origin",
+    "year": "year",
+    "status": "status",
+}
+MAX_PER_PAGE = 5000
 
 
 @dataclass
@@ -11,6 +53,16 @@ class SearchQuery:
     sort: str = "relevance"  # or "date"
     page: int = 1
     per_page: int = 20
+    date_from: object = None  # datetime.date, inclusive
+    date_to: object = None  # datetime.date, inclusive
+
+    @property
+    def offset(self):
+        return (max(self.page, 1) - 1) * self.limit
+
+    @property
+    def limit(self):
+        return max(1, min(self.per_page, MAX_PER_PAGE))
 
 
 @dataclass
@@ -22,6 +74,7 @@ class Hit:
     url: str
     date: object = None
     score: float = 0.0
+    highlights: dict = field(default_factory=dict)  # "title"/"summary" -> html
 
 
 @dataclass
@@ -29,6 +82,12 @@ class SearchResults:
     hits: list
     total: int
     facets: dict = field(default_factory=dict)  # facet -> [(value, count)]
+    corrected_text: str = ""
+    suggestions: list = field(default_factory=list)
+
+
+class SearchUnavailable(Exception):
+    """The search server could not take or answer a request."""
 
 
 class SearchBackend:
@@ -44,5 +103,7 @@ class SearchBackend:
         raise NotImplementedError
 
     def rebuild(self, documents, progress=None):
-        """Replace the whole index with `documents`."""
+        """Replace the whole index with `documents`; `progress(n)` is called
+        as batches of n are written. Searches keep answering from the old
+        index until the new one is complete."""
         raise NotImplementedError

@@ -1,0 +1,363 @@
+"""What every recall import shares: a row becomes a `RecallEntry`, found by
+(source, identifier at the source), so a rerun updates and never duplicates.
+
+A bad row is reported by its number and field and skipped; the good rows
+around it are kept. Each row is saved in its own savepoint.
+"""
+
+import hashlib
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django_countries import countries
+
+from ..codes import is_valid_gtin
+from ..models import Company, ProductCategory, RecallEntry
+
+logger = logging.getLogger(__name__)
+
+# Words of a product's description that place it in the category tree,
+# most specific first. English, because the official sources are.
+CATEGORY_WORDS = (
+    ("electrical-chargers", ("power bank", "charger", "battery pack", "powerbank")),
+    ("electrical-e-bikes", ("e-bike", "electric bicycle", "e-scooter", "scooter")),
+    ("childcare-car-seats", ("car seat", "booster seat")),
+    ("childcare-strollers", ("stroller", "pram", "pushchair", "buggy")),
+    ("childcare-cots", ("crib", "cot ", "bassinet", "playard", "playpen")),
+    ("childcare-feeding", ("soother", "pacifier", "baby bottle", "teether")),
+    ("food-infant", ("infant formula", "baby food")),
+    ("toys-magnetic", ("magnet",)),
+    ("toys-plush", ("plush", "stuffed", "soft toy")),
+    ("toys-electric", ("electric toy", "remote control", "rc car")),
+    ("toys-ride-on", ("ride-on", "tricycle", "balance bike")),
+    ("toys", ("toy", "slime", "doll", "puzzle", "game")),
+    ("textiles-children", ("children's clothing", "hoodie", "pyjama", "sleepwear")),
+    ("textiles-footwear", ("footwear", "shoe", "boot", "sandal")),
+    ("textiles-bedding", ("bedding", "blanket", "pillow", "duvet")),
+    ("textiles", ("clothing", "garment", "jacket", "sweater", "textile")),
+    ("vehicles-tyres", ("tyre", "tire")),
+    ("vehicles-cars", ("passenger car", "motor vehicle", "vehicle")),
+    ("electrical-lighting", ("lighting", "lamp", "light chain", "led ")),
+    ("electrical-plugs", ("plug", "socket", "extension cord", "cable", "adapter")),
+    ("electrical-household", ("appliance", "heater", "kettle", "dryer", "toaster")),
+    ("electrical", ("electric", "electronic")),
+    ("cosmetics-hair", ("hair", "shampoo")),
+    ("cosmetics-makeup", ("make-up", "makeup", "lipstick", "mascara")),
+    ("cosmetics-skin", ("cream", "lotion", "sunscreen", "skin")),
+    ("cosmetics", ("cosmetic", "perfume", "beauty")),
+    ("food-contact-tableware", ("tableware", "cup", "mug", "plate", "bowl")),
+    ("food-contact-kitchenware", ("kitchenware", "cookware", "pan", "kitchen")),
+    ("sports-helmets", ("helmet",)),
+    ("sports-bicycles", ("bicycle", "bike")),
+    ("sports", ("sport", "fitness", "outdoor", "camping")),
+    ("furniture", ("furniture", "chair", "table", "dresser", "shelf")),
+    ("ppe", ("protective", "mask", "glove")),
+    ("jewellery", ("jewel", "necklace", "bracelet", "earring")),
+    ("chemicals", ("chemical", "detergent", "cleaner", "conditioner")),
+    ("food-meat", ("meat", "beef", "pork", "chicken", "sausage", "ham")),
+    ("food-dairy", ("cheese", "milk", "dairy", "yogurt")),
+    ("food-seafood", ("fish", "seafood", "shrimp", "oyster", "clam", "tuna")),
+    ("food-produce", ("fruit", "vegetable", "salad", "sprout", "produce")),
+    ("food-snacks", ("chocolate", "candy", "snack", "cookie", "confection", "chips")),
+    ("food-beverages", ("beverage", "drink", "juice", "cider", "beer", "wine")),
+    ("food-supplements", ("supplement", "vitamin")),
+    ("food", ("food", "sauce", "flour", "bread", "nut", "spice", "frozen")),
+)
+
+HAZARD_WORDS = (
+    ("counterfeit", ("counterfeit", "fraud")),
+    ("biological", ("microb", "bacteria", "listeria", "salmonella", "e. coli")),
+    ("biological", ("botulinum", "mould", "mold")),
+    ("health", ("allergen", "undeclared", "health")),
+    ("chemical", ("chemical", "lead", "phthalate", "toxic", "poison")),
+    ("environmental", ("environment",)),
+    ("physical", ("fire", "burn", "shock", "injur", "chok", "strangul", "fall")),
+    ("physical", ("laceration", "entrapment", "crash", "suffocation", "cut")),
+)
+
+COUNTRY_ALIASES = {
+    "peoples republic of china": "CN",
+    "people's republic of china": "CN",
+    "china": "CN",
+    "hong kong": "HK",
+    "taiwan": "TW",
+    "republic of korea": "KR",
+    "south korea": "KR",
+    "united states": "US",
+    "united states of america": "US",
+    "usa": "US",
+    "united kingdom": "GB",
+    "uk": "GB",
+    "türkiye": "TR",
+    "turkey": "TR",
+    "czechia": "CZ",
+    "vietnam": "VN",
+    "russia": "RU",
+}
+
+COMPANY_ROLES = (
+    "manufacturer",
+    "importer",
+    "distributor",
+    "retailer",
+    "recalling firm",
+)
+
+
+class RowError(Exception):
+    """A row that cannot be imported: which field, and what to fix."""
+
+    def __init__(self, field_name, message):
+        super().__init__(message)
+        self.field = field_name
+        self.message = message
+
+
+@dataclass
+class RowProblem:
+    row: int
+    field: str
+    message: str
+    skipped: bool = True  # False: the row was kept without the bad value
+
+    def __str__(self):
+        what = "row skipped" if self.skipped else "value left out"
+        return f"row {self.row}, {self.field}: {self.message} ({what})"
+
+
+@dataclass
+class ImportSummary:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list = field(default_factory=list)
+
+    @property
+    def skipped(self):
+        return sum(1 for p in self.problems if p.skipped)
+
+    def __str__(self):
+        return (
+            f"{self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.skipped} rows skipped, "
+            f"{len(self.problems)} problems"
+        )
+
+
+def json_items(path, what):
+    """(position from 1, item) of a JSON file holding a list of records."""
+    with open(path, encoding="utf-8") as file:
+        try:
+            items = json.load(file)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path} is not JSON: {error}") from error
+    if not isinstance(items, list):
+        raise ValueError(f"{path} is not a list of {what}")
+    return enumerate(items, start=1)
+
+
+def stable_id(*parts):
+    """An identifier for a record its source does not number."""
+    text = "\x1f".join(str(p or "").strip() for p in parts)
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+def clean_text(value):
+    return re.sub(r"[ \t]+", " ", str(value or "")).strip()
+
+
+def guess_category(*texts):
+    text = " ".join(t or "" for t in texts).lower() + " "
+    for code, words in CATEGORY_WORDS:
+        if any(word in text for word in words):
+            return code
+    return "other"
+
+
+def guess_hazard(*texts):
+    text = " ".join(t or "" for t in texts).lower()
+    for hazard, words in HAZARD_WORDS:
+        if any(word in text for word in words):
+            return hazard
+    return ""
+
+
+def country_code(name):
+    """ISO 3166 code of a country name as sources write it, or ''."""
+    name = clean_text(name)
+    if not name or name.lower() in ("unknown", "none"):
+        return ""
+    if len(name) == 2 and name.upper() in dict(countries):
+        return name.upper()
+    return COUNTRY_ALIASES.get(name.lower()) or countries.by_name(name) or ""
+
+
+def split_barcodes(value, row, problems, field_name="barcode"):
+    """The valid GTINs in `value`; each invalid one is reported and left out."""
+    valid = []
+    for code in re.split(r"[\s,;/]+", str(value or "")):
+        code = code.strip()
+        if not code:
+            continue
+        if is_valid_gtin(code):
+            valid.append(code)
+        else:
+            problems.append(
+                RowProblem(
+                    row,
+                    field_name,
+                    f"{code} is not a GTIN with a valid check digit",
+                    skipped=False,
+                )
+            )
+    return valid
+
+
+_categories = {}
+
+
+def category_for(code):
+    if code not in _categories:
+        _categories[code] = ProductCategory.objects.filter(code=code).first()
+    return _categories[code]
+
+
+RECALL_FIELDS = (
+    "source_url",
+    "product",
+    "brand",
+    "model",
+    "batch",
+    "barcode",
+    "other_barcodes",
+    "origin",
+    "company_text",
+    "defect",
+    "hazard",
+    "hazard_text",
+    "remedy",
+    "remedy_text",
+    "units",
+    "recall_type",
+    "recall_date",
+    "status",
+    "language",
+)
+
+
+def save_recall(record):
+    """Create or update the entry `record` describes (a dict of model field
+    values plus `category_code`, `barcodes` and `companies`: a list of
+    names). Returns "created", "updated" or "unchanged"."""
+    _check_record(record)
+    barcodes = record.pop("barcodes", [])
+    record["barcode"] = barcodes[0] if barcodes else ""
+    record["other_barcodes"] = "\n".join(barcodes[1:])
+    category = category_for(record.pop("category_code", "") or "other")
+    company_names = [n for n in dict.fromkeys(record.pop("companies", [])) if n]
+    values = {name: record[name] for name in RECALL_FIELDS if name in record}
+    for name, value in values.items():
+        if isinstance(value, str):
+            limit = RecallEntry._meta.get_field(name).max_length
+            values[name] = value[:limit] if limit else value
+
+    entry = RecallEntry.objects.filter(
+        source=record["source"], source_id=record["source_id"]
+    ).first()
+    if entry is None:
+        entry = RecallEntry(
+            source=record["source"], source_id=record["source_id"], live=False
+        )
+        outcome = "created"
+    else:
+        unchanged = (
+            entry.live
+            and entry.category_id == (category.pk if category else None)
+            and all(_same(getattr(entry, k), v) for k, v in values.items())
+            and sorted(entry.companies.values_list("name", flat=True))
+            == sorted(company_names)
+        )
+        if unchanged:
+            return "unchanged"
+        outcome = "updated"
+
+    for name, value in values.items():
+        setattr(entry, name, value)
+    entry.category = category
+    try:
+        entry.full_clean(exclude=["companies", "warnings"], validate_unique=False)
+    except ValidationError as error:
+        name, messages = next(iter(error.message_dict.items()))
+        raise RowError(name, "; ".join(messages)) from error
+    entry.save()
+    entry.companies.set(_companies(company_names))
+    entry.save_revision(log_action=True).publish()
+    return outcome
+
+
+def _same(current, new):
+    if current in (None, "") and new in (None, ""):
+        return True
+    return str(current) == str(new)
+
+
+def _companies(names):
+    companies = []
+    for name in names:
+        name = name[:255]
+        company = Company.objects.filter(name=name).first()
+        if company is None:
+            company = Company.objects.create(name=name)
+        companies.append(company)
+    return companies
+
+
+def _check_record(record):
+    if not clean_text(record.get("source_id")):
+        raise RowError("source_id", "the record has no identifier")
+    if not clean_text(record.get("product")):
+        raise RowError("product", "the product name is empty")
+
+
+def run_import(rows, summary=None, progress=None):
+    """Save each (row number, record or RowError) from `rows`; return the
+    summary. A bad row is rolled back alone."""
+    summary = summary or ImportSummary()
+    rows = list(rows)
+    # A file that lists one record twice: the last row wins and the earlier
+    # ones are reported, so a rerun finds every record unchanged.
+    last_row = {}
+    for number, record in rows:
+        if isinstance(record, dict):
+            last_row[(record["source"], record["source_id"])] = number
+    for number, record in rows:
+        if progress:
+            progress.update(1)
+        if isinstance(record, dict):
+            latest = last_row[(record["source"], record["source_id"])]
+            if latest != number:
+                summary.problems.append(
+                    RowProblem(
+                        number,
+                        "source_id",
+                        f"{record['source_id']} appears again in row {latest}, "
+                        "which is imported instead",
+                    )
+                )
+                continue
+        if isinstance(record, RowError):
+            summary.problems.append(RowProblem(number, record.field, record.message))
+            continue
+        try:
+            with transaction.atomic():
+                outcome = save_recall(dict(record))
+        except RowError as error:
+            summary.problems.append(RowProblem(number, error.field, error.message))
+            continue
+        setattr(summary, outcome, getattr(summary, outcome) + 1)
+    logger.info("Recall import finished: %s", summary)
+    return summary

@@ -1,0 +1,67 @@
+"""Highlighted terms: the spans of a text the query matched, in <mark>, with
+everything else escaped. Shared by both backends, so the public sees the
+same marks whichever answers."""
+
+import re
+
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from .text import is_chinese, to_simplified
+
+
+def match_spans(text, terms):
+    """(start, end) of each place in `text` a query term matches, merged.
+    Chinese terms match anywhere (traditional or simplified script); other
+    terms match whole words, ignoring case."""
+    folded = to_simplified(text)
+    if len(folded) != len(text):  # a conversion changed lengths: spans would drift
+        folded = text
+    folded = folded.lower()
+    spans = []
+    for term in {t for t in terms if t}:
+        if is_chinese(term):
+            start = folded.find(term)
+            while start != -1:
+                spans.append((start, start + len(term)))
+                start = folded.find(term, start + 1)
+        else:
+            pattern = r"(?<!\w)" + re.escape(term) + r"(?!\w)"
+            spans.extend(m.span() for m in re.finditer(pattern, folded))
+    merged = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def highlight(text, terms, window=None):
+    """`text` as safe HTML with matches in <mark>; with `window`, cut to about
+    that many characters around the first match."""
+    text = text or ""
+    full_length = len(text)
+    spans = match_spans(text, terms)
+    offset = 0
+    if window and len(text) > window:
+        first = spans[0][0] if spans else 0
+        offset = max(0, min(first - window // 4, len(text) - window))
+        text = text[offset : offset + window]
+        spans = [
+            (max(s - offset, 0), min(e - offset, len(text)))
+            for s, e in spans
+            if e > offset and s < offset + len(text)
+        ]
+    parts, position = [], 0
+    for start, end in spans:
+        parts.append(escape(text[position:start]))
+        parts.append("<mark>" + escape(text[start:end]) + "</mark>")
+        position = end
+    parts.append(escape(text[position:]))
+    html = "".join(parts)
+    if offset:
+        html = "…" + html
+    if offset + len(text) < full_length:
+        html += "…"
+    return mark_safe(html)  # noqa: S308  every piece above is escaped

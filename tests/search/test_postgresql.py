@@ -1,0 +1,65 @@
+"""The embedded backend on PostgreSQL: the tsvector column and GIN index
+answer the same queries the FTS5 table answers on SQLite."""
+
+import datetime
+
+import pytest
+from django.db import connection
+
+from search.backends.base import SearchQuery
+from tests import factories
+from tests.conftest import need
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def postgresql(db):
+    need(connection.vendor == "postgresql", "DATABASE_URL is not a PostgreSQL URL")
+
+
+def titles(results):
+    return [hit.title for hit in results.hits]
+
+
+def test_chinese_traditional_english_codes_and_typos_on_postgresql(
+    postgresql, categories, backend, index_all
+):
+    factories.recall(product="儿童电动玩具召回", barcode="6901234567892")
+    factories.recall(product="移动电源（充电宝）", category="electrical-chargers")
+    factories.recall(product="Baby stroller recalled", category="childcare-strollers")
+    factories.blacklist_entry(
+        company_name="杭州示例电子科技有限公司", violation="虚假宣传"
+    )
+    index_all()
+
+    assert titles(backend.search(SearchQuery(text="玩具"))) == ["儿童电动玩具召回"]
+    assert titles(backend.search(SearchQuery(text="充电宝"))) == ["移动电源（充电宝）"]
+    assert titles(backend.search(SearchQuery(text="兒童玩具"))) == ["儿童电动玩具召回"]
+    assert titles(backend.search(SearchQuery(text="示例电子"))) == [
+        "杭州示例电子科技有限公司"
+    ]
+    assert backend.search(SearchQuery(text="6901234567892")).total == 1
+    assert backend.search(SearchQuery(text="91330100MA2DEM001H")).total == 1
+    typo = backend.search(SearchQuery(text="strolelr"))
+    assert (titles(typo), typo.corrected_text) == (
+        ["Baby stroller recalled"],
+        "stroller",
+    )
+
+
+def test_facets_sorting_and_pages_on_postgresql(
+    postgresql, categories, backend, index_all
+):
+    for day in range(1, 6):
+        factories.recall(product="同名玩具", recall_date=datetime.date(2025, 1, day))
+    factories.blacklist_entry(company_name="示例玩具厂")
+    index_all()
+
+    first = backend.search(SearchQuery(text="玩具", sort="date", per_page=3))
+    second = backend.search(SearchQuery(text="玩具", sort="date", per_page=3, page=2))
+
+    assert dict(first.facets["type"]) == {"recall": 5, "blacklist": 1}
+    dates = [hit.date for hit in first.hits + second.hits]
+    assert dates == sorted(dates, reverse=True)
+    assert len({(h.kind, h.object_id) for h in first.hits + second.hits}) == 6

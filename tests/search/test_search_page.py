@@ -1,0 +1,87 @@
+"""The public lookup page and its CSV export."""
+
+import csv
+import datetime
+import io
+
+from django.utils import timezone
+from freezegun import freeze_time
+
+from search.views import date_range
+from tests import factories
+
+
+def test_the_page_shows_highlighted_hits_with_facet_links(
+    client, categories, index_all
+):
+    factories.recall(product="儿童电动玩具召回")
+    factories.blacklist_entry(company_name="示例玩具厂")
+    index_all()
+
+    response = client.get("/search/", {"q": "玩具"})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "儿童电动<mark>玩具</mark>召回" in page
+    assert 'href="?q=%E7%8E%A9%E5%85%B7&amp;type=blacklist"' in page
+
+
+def test_a_facet_link_narrows_the_results(client, categories, index_all):
+    factories.recall(product="儿童电动玩具召回")
+    factories.blacklist_entry(company_name="示例玩具厂")
+    index_all()
+
+    response = client.get("/search/", {"q": "玩具", "type": "blacklist"})
+
+    page = response.content.decode()
+    assert "示例<mark>玩具</mark>厂" in page
+    assert "召回" not in page.split('class="results"')[1]
+
+
+def test_an_empty_result_says_what_to_try(client, categories, index_all):
+    index_all()
+    client.cookies["django_language"] = "en"
+
+    response = client.get("/search/", {"q": "不存在的东西", "type": "recall"})
+
+    assert "Remove the filters and search everything." in response.content.decode()
+
+
+def test_the_csv_export_holds_the_whole_result_set(client, categories, index_all):
+    for number in range(25):
+        factories.recall(product=f"=玩具 {number}")
+    index_all()
+
+    response = client.get("/search/export.csv", {"q": "玩具"})
+
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert response["Content-Type"].startswith("text/csv")
+    assert rows[0] == ["type", "title", "date", "url", "summary"]
+    assert len(rows) == 26
+    assert rows[1][1].startswith("'=")  # never run as a spreadsheet formula
+
+
+@freeze_time("2025-03-09 17:30:00")  # 01:30 on 10 March in Shanghai
+def test_today_is_the_local_day_not_the_utc_day():
+    start, end = date_range({"date": "today"})
+
+    assert start == end == datetime.date(2025, 3, 10)
+    assert timezone.localdate() == datetime.date(2025, 3, 10)
+
+
+def test_an_explicit_range_is_read_and_nonsense_ignored():
+    assert date_range({"from": "2025-01-01", "to": "bad"}) == (
+        datetime.date(2025, 1, 1),
+        None,
+    )
+
+
+def test_a_search_server_outage_shows_a_plain_apology_not_an_error(
+    client, settings, db
+):
+    settings.HERALD_SEARCH_BACKEND = "tests.search.failing.DownBackend"
+
+    response = client.get("/search/", {"q": "玩具"})
+
+    assert response.status_code == 503
+    assert 'href="/recalls/"' in response.content.decode()
