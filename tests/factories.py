@@ -86,7 +86,8 @@ def subscriber(categories=("toys",), email=True, phone=True, confirmed=True, **f
 
 
 def recall(live=True, category="toys-electric", companies=(), **fields):
-    """A recall entry, live unless told otherwise (engineer D)."""
+    """A recall entry, live unless told otherwise; `category` is a code or a
+    ProductCategory."""
 
     number = next(_numbers)
     values = {
@@ -97,7 +98,9 @@ def recall(live=True, category="toys-electric", companies=(), **fields):
         "defect": "电池充电时过热。",
         "recall_date": timezone.localdate(),
         "live": live,
-        "category": ProductCategory.objects.filter(code=category).first(),
+        "category": category
+        if isinstance(category, ProductCategory)
+        else ProductCategory.objects.filter(code=category).first(),
     }
     values.update(fields)
     entry = RecallEntry.objects.create(**values)
@@ -108,7 +111,7 @@ def recall(live=True, category="toys-electric", companies=(), **fields):
 
 
 def blacklist_entry(live=True, credit_code="91330100MA2DEM001H", **fields):
-    """A blacklist entry of a fictional company (engineer D)."""
+    """A blacklist entry of a fictional company."""
 
     number = next(_numbers)
     name = fields.pop("company_name", f"杭州示例电子科技有限公司 {number}")

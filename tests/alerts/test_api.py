@@ -187,7 +187,11 @@ def test_recalls_take_text_category_and_origin(client, db, categories):
 
 
 def test_the_blacklist_lists_only_companies_still_listed(client, db):
-    listed = factories.blacklist_entry(company_name="上榜公司")
+    listed = factories.blacklist_entry(
+        company_name="上榜公司",
+        credit_code="91440300MA5FXXXX0X",
+        listed_on=datetime.date(2026, 10, 1),
+    )
     factories.blacklist_entry(removed_on=datetime.date(2026, 11, 1))
     factories.blacklist_entry(live=False)
 

@@ -40,7 +40,9 @@ def records(warning_index, categories):
     factories.lift(page)
     factories.warning(kind="trade_advisory", title_en="")
     factories.warning(kind="port_bulletin")
-    factories.recall(category=categories["toys-electric"], origin="CN", units=1200)
+    factories.recall(
+        category=categories["toys-electric"], origin="CN", units=1200, brand="Zoomer"
+    )
     factories.recall(recall_date=None, hazard="", remedy="")
     factories.blacklist_entry(removal_due_on=datetime.date(2029, 10, 1))
     search_backend().rebuild(public_documents())

@@ -382,7 +382,7 @@ def test_a_feed_is_served_from_the_cache_without_a_query(
 
 
 def test_recall_and_blacklist_feeds_list_the_public_entries(client, db):
-    factories.recall(product="电动滑板车")
+    factories.recall(product="电动滑板车", brand="Zoomer", source="healthcanada")
     factories.recall(product="草稿召回", live=False)
     factories.blacklist_entry(company_name="上榜公司")
     factories.blacklist_entry(

@@ -1,7 +1,6 @@
 """Someone searches in Chinese and in English: types words, narrows by a
 facet, turns a page and opens a result, in headless Chromium."""
 
-import os
 from pathlib import Path
 
 import pytest
@@ -12,34 +11,6 @@ from tests import factories
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture
-def browser_page():
-    from tests.conftest import need
-
-    need(Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
-        page = browser.new_page(viewport={"width": 1200, "height": 900}, locale="zh-CN")
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
 
 
 def search_filter_page_and_open(page, base_url, language):

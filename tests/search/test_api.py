@@ -79,7 +79,7 @@ def test_facets_count_by_kind_and_level(client, warning_index):
 
     body = search(client, "")
 
-    kinds = {f["value"]: f["count"] for f in body["facets"]["kind"]}
+    kinds = {f["value"]: f["count"] for f in body["facets"]["type"]}
     assert kinds == {"warning": 2, "recall": 1}
     levels = {f["value"]: f["count"] for f in body["facets"]["level"]}
     assert levels == {1: 1, 3: 1}
