@@ -36,7 +36,7 @@ def normalise_phone(value, region="CN"):
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
         raise forms.ValidationError(
-            _("Enter a mobile number, such as 13812345678 or +44 7700 900123.")
+            _("Enter a mobile number, such as 13812345678 or +44 7911 123456.")
         ) from None
     if not phonenumbers.is_valid_number(number):
         raise forms.ValidationError(

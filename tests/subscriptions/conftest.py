@@ -48,3 +48,21 @@ def sms_texts(db):
         return [message.body for message in messages]
 
     return texts
+
+
+@pytest.fixture
+def freezer_minutes():
+    """Move the clock on by some minutes (past the one-minute resend rule)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from freezegun import freeze_time
+
+    clock = freeze_time(timezone.now())
+    frozen = clock.start()
+
+    def forward(minutes):
+        frozen.tick(timedelta(minutes=minutes))
+
+    yield forward
+    clock.stop()

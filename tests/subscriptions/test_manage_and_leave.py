@@ -64,9 +64,7 @@ def test_turning_off_one_channel_keeps_the_other_and_both_off_is_leaving(client,
     assert subscriber.left_at is not None
 
 
-def test_a_new_email_on_the_manage_page_is_confirmed_before_use(
-    client, db, mailoutbox
-):
+def test_a_new_email_on_the_manage_page_is_confirmed_before_use(client, db, mailoutbox):
     subscriber = factories.subscriber(email=False, phone=True)
     token = manage_token(subscriber)
 
