@@ -7,6 +7,7 @@ each counted value into its cache key, so no address is stored in the
 clear. Limits are read from settings at call time; each is a
 django-ratelimit rate such as "5/h"."""
 
+import ipaddress
 import logging
 
 import phonenumbers
@@ -39,6 +40,28 @@ class RateLimited(Exception):
         self.scope = scope
 
 
+def client_ip(request):
+    """The visitor's address, as a network: an IPv6 visitor controls a whole
+    /64, so it counts as one. Behind HERALD_TRUSTED_PROXIES proxies, the
+    address is the one the outermost of them saw, read from the right of
+    X-Forwarded-For (entries further left are whatever the client sent)."""
+    address = request.META.get("REMOTE_ADDR", "")
+    proxies = int(getattr(settings, "HERALD_TRUSTED_PROXIES", 0) or 0)
+    forwarded = [
+        part.strip()
+        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if part.strip()
+    ]
+    if proxies and forwarded:
+        address = forwarded[-min(proxies, len(forwarded))]
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return "unknown"
+    prefix = 64 if ip.version == 6 else 32
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
+
+
 def rate(scope):
     limits = {**DEFAULT_LIMITS, **getattr(settings, "HERALD_SUBSCRIPTION_LIMITS", {})}
     return limits[scope]
@@ -50,7 +73,8 @@ def country_code(phone):
 
 
 def _usage(request, scope, value, increment):
-    key = "ip" if value is None else (lambda group, request: value)
+    counted = client_ip(request) if value is None else value
+    key = lambda group, request: counted  # noqa: E731
     return get_usage(
         request,
         group=f"herald.subscriptions.{scope}",

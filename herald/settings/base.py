@@ -222,6 +222,10 @@ HERALD_RATE_LIMITS = {
     "email": float(env("HERALD_EMAIL_RATE", "500")),
 }
 HERALD_DIGEST_TIME = env("HERALD_DIGEST_TIME", "08:00")
+# Rate limits of the subscription pages count visitors by IP address. Behind
+# N reverse proxies that append to X-Forwarded-For, set this to N; otherwise
+# every visitor counts as the proxy. (Limits: subscriptions/ratelimits.py.)
+HERALD_TRUSTED_PROXIES = int(env("HERALD_TRUSTED_PROXIES", "0"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {

@@ -129,3 +129,41 @@ def test_limits_are_counted_in_redis_when_it_is_configured(
     counters = set(connection.scan_iter("herald:*rl:*")) - before
     assert len(counters) == 3  # this IP, this number, and its country code
     assert not any(b"13800138000" in key for key in counters)
+
+
+def test_behind_a_proxy_visitors_are_told_apart_by_the_forwarded_address(
+    client, subscribe_form, limits, settings
+):
+    limits(ip="1/h")
+    settings.HERALD_TRUSTED_PROXIES = 1
+
+    first = client.post(
+        "/subscribe/",
+        subscribe_form(email="a@example.com"),
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="203.0.113.7",
+    )
+    other_visitor = client.post(
+        "/subscribe/",
+        subscribe_form(email="b@example.com"),
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="203.0.113.8",
+    )
+    spoofed = client.post(
+        "/subscribe/",
+        subscribe_form(email="c@example.com"),
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.7",
+    )
+
+    assert (first.status_code, other_visitor.status_code) == (200, 200)
+    assert spoofed.status_code == 429
+
+
+def test_an_ipv6_visitor_counts_as_their_whole_slash_64(rf):
+    from subscriptions.ratelimits import client_ip
+
+    one = rf.get("/", REMOTE_ADDR="2001:db8:1:2::1")
+    same_network = rf.get("/", REMOTE_ADDR="2001:db8:1:2:ffff::9")
+
+    assert client_ip(one) == client_ip(same_network) == "2001:db8:1:2::"
