@@ -260,6 +260,15 @@ class ManageForm(PreferencesForm):
         label=_("New mobile number"), required=False, max_length=32
     )
 
+    def __init__(self, *args, subscriber=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if subscriber is not None and subscriber.audience == Audience.PORT:
+            # Staff made this a port contact; the person keeps that audience.
+            self.fields["audience"].choices = [
+                *SELF_AUDIENCES,
+                (Audience.PORT, _("Port or inspection staff")),
+            ]
+
     def clean_new_email(self):
         value = self.cleaned_data["new_email"].strip()
         if not value:

@@ -171,7 +171,11 @@ def manage(request, token):
     subscriber = subscriber_for_manage_token(token)
     if subscriber is None:
         return link_invalid(request)
-    form = ManageForm(request.POST or None, initial=_manage_initial(subscriber))
+    form = ManageForm(
+        request.POST or None,
+        initial=_manage_initial(subscriber),
+        subscriber=subscriber,
+    )
     if request.method == "POST" and form.is_valid():
         new_email = form.cleaned_data["new_email"]
         new_phone = form.cleaned_data["new_phone"]

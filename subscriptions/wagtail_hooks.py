@@ -5,17 +5,21 @@ what was delivered to them, unsubscribe a dead or bouncing address, keep
 the suppression list and the port recipient lists, and see how many
 subscribers each category and channel has."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import quote
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from wagtail import hooks
 from wagtail.admin.auth import require_admin_access
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.views.generic.models import InspectView
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
@@ -23,13 +27,58 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from alerts.models import ProductCategory
 
 from . import signup
+from .forms import normalise_email, normalise_phone
 from .models import (
+    Audience,
     Channel,
     OutboxMessage,
     RecipientList,
     Subscriber,
     Suppression,
 )
+
+
+class SubscriberAdminForm(WagtailAdminModelForm):
+    """Staff enter addresses as people give them; they are stored the way
+    the public pages store them. A port or inspection contact that staff
+    add is taken as confirmed: staff vouch for the address, and no one
+    else can subscribe to port bulletins."""
+
+    def clean_email(self):
+        value = (self.cleaned_data.get("email") or "").strip()
+        if not value:
+            return None
+        try:
+            return normalise_email(value)
+        except forms.ValidationError:
+            raise forms.ValidationError(
+                _("Enter an email address such as name@example.com.")
+            ) from None
+
+    def clean_phone(self):
+        value = (self.cleaned_data.get("phone") or "").strip()
+        return normalise_phone(value) if value else None
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("email") and not cleaned.get("phone"):
+            raise forms.ValidationError(
+                _("Give an email address, a mobile number, or both.")
+            )
+        return cleaned
+
+    def save(self, commit=True):
+        subscriber = super().save(commit=False)
+        if subscriber.audience == Audience.PORT:
+            now = timezone.now()
+            if subscriber.email and not subscriber.email_confirmed_at:
+                subscriber.email_confirmed_at = now
+            if subscriber.phone and not subscriber.phone_confirmed_at:
+                subscriber.phone_confirmed_at = now
+        if commit:
+            subscriber.save()
+            self.save_m2m()
+        return subscriber
 
 
 class SubscriberInspectView(InspectView):
@@ -72,6 +121,32 @@ class SubscriberViewSet(SnippetViewSet):
     search_backend_name = None
     inspect_view_enabled = True
     inspect_view_class = SubscriberInspectView
+    edit_handler = ObjectList(
+        [
+            MultiFieldPanel(
+                [
+                    FieldRowPanel([FieldPanel("email"), FieldPanel("email_active")]),
+                    FieldRowPanel([FieldPanel("phone"), FieldPanel("sms_active")]),
+                    FieldRowPanel(
+                        [
+                            FieldPanel("email_confirmed_at"),
+                            FieldPanel("phone_confirmed_at"),
+                        ]
+                    ),
+                ],
+                heading=_("Addresses"),
+            ),
+            FieldPanel("audience"),
+            FieldPanel("categories", widget=forms.CheckboxSelectMultiple),
+            FieldPanel("max_level"),
+            FieldPanel("wants_public_announcements"),
+            FieldPanel("wants_trade_advisories"),
+            FieldPanel("origins"),
+            FieldRowPanel([FieldPanel("frequency"), FieldPanel("digest_time")]),
+            FieldPanel("language"),
+        ],
+        base_form_class=SubscriberAdminForm,
+    )
     inspect_view_fields = [
         "email",
         "email_confirmed_at",

@@ -95,3 +95,58 @@ def test_someone_without_admin_access_cannot_unsubscribe_anyone(client, db):
     subscriber.refresh_from_db()
     assert response.status_code == 302
     assert subscriber.left_at is None
+
+
+def test_staff_add_a_port_contact_who_is_taken_as_confirmed_with_a_normalised_number(
+    admin_client, db
+):
+    toys = factories.categories()["toys"]
+
+    response = admin_client.post(
+        "/admin/snippets/subscriptions/subscriber/add/",
+        {
+            "email": "",
+            "phone": "138 0013 8000",
+            "audience": "port",
+            "categories": [toys.pk],
+            "max_level": "4",
+            "wants_public_announcements": "on",
+            "frequency": "immediate",
+            "language": "zh-hans",
+            "email_active": "on",
+            "sms_active": "on",
+        },
+    )
+
+    from subscriptions.models import RecipientList, Subscriber
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    contact = Subscriber.objects.get(phone="+8613800138000")
+    assert contact.phone_confirmed_at is not None
+    RecipientList.objects.create(name="上海港").members.add(contact)
+    assert contact.lists.count() == 1
+
+
+def test_a_port_contact_can_save_their_choices_on_the_manage_page(client, db):
+    from subscriptions.tokens import manage_token
+
+    contact = factories.subscriber(audience="port", categories=("toys",))
+    token = manage_token(contact)
+
+    response = client.post(
+        f"/subscriptions/{token}/",
+        {
+            "email_active": "on",
+            "sms_active": "on",
+            "categories": list(contact.categories.values_list("pk", flat=True)),
+            "max_level": "2",
+            "audience": "port",
+            "wants_public_announcements": "on",
+            "language": "zh-hans",
+            "frequency": "immediate",
+        },
+    )
+
+    contact.refresh_from_db()
+    assert response.status_code == 302
+    assert (contact.audience, contact.max_level) == ("port", 2)
