@@ -115,3 +115,16 @@ def test_the_reply_is_in_the_language_of_the_subscriber(texted, db):
     english = texted(subscriber.phone, "HELP").content.decode()
 
     assert "Text STOP" in english
+
+
+def test_a_number_texting_help_again_and_again_gets_no_more_replies(
+    texted, db, settings
+):
+    settings.HERALD_SUBSCRIPTION_LIMITS = {"reply": "2/h"}
+
+    replies = [texted("+8613800138000", "HELP").content.decode() for _ in range(3)]
+    stop = texted("+8613800138000", "STOP")
+
+    assert ["<Message>" in reply for reply in replies] == [True, True, False]
+    assert stop.status_code == 200
+    assert SmsOptOut.objects.filter(phone="+8613800138000").exists()
