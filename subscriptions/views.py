@@ -65,7 +65,8 @@ def subscribe(request):
         return render(request, "subscriptions/subscribe.html", {"form": form})
 
     email, phone = form.cleaned_data["email"], form.cleaned_data["phone"]
-    result = signup.subscribe(form.cleaned_data, sms_provider().sender())
+    sms_sender = sms_provider().sender()
+    result = signup.subscribe(form.cleaned_data, sms_sender)
     ratelimits.count_sent(
         request,
         email=email if result.email_confirmation or result.email_reminder else None,
@@ -83,7 +84,7 @@ def subscribe(request):
             "email": email,
             "phone": phone,
             "phone_opted_out": result.phone_opted_out,
-            "sms_sender": sms_provider().sender(),
+            "sms_sender": sms_sender,
             "verify_token": (
                 phone_verification_token(getattr(holder, "pk", None), phone)
                 if phone

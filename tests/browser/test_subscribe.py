@@ -14,6 +14,7 @@ from alerts.models import ProductCategory
 from subscriptions.models import SmsOptOut, Subscriber
 from subscriptions.tokens import manage_token
 from tests import factories
+from tests.browser.reseed import reseed_after_flush
 
 pytestmark = [
     pytest.mark.browser,
@@ -26,6 +27,7 @@ def site(live_server, settings):
     """Links in messages point at the live server; rate limits start afresh."""
     settings.HERALD_BASE_URL = live_server.url
     cache.clear()
+    reseed_after_flush()
     yield live_server.url
     cache.clear()
 

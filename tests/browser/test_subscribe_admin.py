@@ -3,6 +3,7 @@
 import pytest
 
 from tests import factories
+from tests.browser.reseed import reseed_after_flush
 
 pytestmark = [
     pytest.mark.browser,
@@ -13,6 +14,7 @@ pytestmark = [
 def test_staff_find_a_subscriber_by_number_and_unsubscribe_them(
     live_server, browser_page, screenshot, admin_user
 ):
+    reseed_after_flush()
     wanted = factories.subscriber(categories=("toys",))
     factories.subscriber(categories=("cosmetics",), email=False)
     page = browser_page
