@@ -2,10 +2,13 @@
 
 A token names the subscriber and carries their current `manage_key`;
 rotating the key (on unsubscribe or erasure) voids every token issued
-before. The key is 32 random bytes, so a token cannot be guessed, and the
+before. The key is 24 random bytes, so a token cannot be guessed, and the
 signature stops one being forged from a subscriber id."""
 
+import secrets
+
 from django.core import signing
+from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 
 MANAGE_SALT = "herald.subscriptions.manage"
@@ -67,18 +70,28 @@ def subscriber_for_confirmation_token(token):
 
 def phone_verification_token(subscriber_id, phone):
     """Names the page where the code sent to a number is typed in. It grants
-    nothing by itself: only the code, sent to the phone, confirms. A number
-    no subscriber holds gets a token too, so the page looks the same."""
-    return signing.dumps([subscriber_id or 0, _fingerprint(phone)], salt=VERIFY_SALT)
+    nothing by itself: only the code, sent to the phone, confirms.
+
+    A random handle kept in the cache (Redis in production), not a signed
+    value: a signed token can be decoded, and the subscriber id inside would
+    tell a new subscriber from a known one. A number no subscriber holds
+    gets a handle too, so the page looks the same."""
+    handle = secrets.token_urlsafe(24)
+    cache.set(
+        f"{VERIFY_SALT}:{handle}",
+        [subscriber_id or 0, _fingerprint(phone)],
+        timeout=VERIFY_MAX_AGE,
+    )
+    return handle
 
 
 def subscriber_for_verification_token(token):
     from .models import Subscriber
 
-    try:
-        pk, fingerprint = signing.loads(token, salt=VERIFY_SALT, max_age=VERIFY_MAX_AGE)
-    except (signing.BadSignature, ValueError, TypeError):
+    entry = cache.get(f"{VERIFY_SALT}:{token}")
+    if not entry:
         return None
+    pk, fingerprint = entry
     subscriber = Subscriber.objects.filter(pk=pk, phone__isnull=False).first()
     if subscriber is None or _fingerprint(subscriber.phone) != fingerprint:
         return None

@@ -216,3 +216,24 @@ def test_the_subscribe_page_is_in_chinese_by_default_and_english_on_request(clie
     assert "玩具" in chinese
     assert "Toys" in english
     assert "<script" not in chinese
+
+
+def test_the_answer_for_a_number_tells_no_one_whether_it_is_subscribed(
+    client, subscribe_form, sms_texts
+):
+    known = factories.subscriber(email=False, phone=True)
+
+    known_page = client.post("/subscribe/", subscribe_form(phone=known.phone))
+    new_page = client.post("/subscribe/", subscribe_form(phone="+8613900139000"))
+
+    def visible(response):
+        html = response.content.decode()
+        html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+        return re.sub(r"/subscribe/verify/[^/]+/", "/subscribe/verify/HANDLE/", html)
+
+    handles = [
+        re.search(r"/subscribe/verify/([^/]+)/", page.content.decode())[1]
+        for page in (known_page, new_page)
+    ]
+    assert visible(known_page) == visible(new_page)
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{32}", handle) for handle in handles)
