@@ -188,6 +188,10 @@ def manage(request, token):
             return rate_limited(request)
         signup.update_preferences(subscriber, form.cleaned_data)
         messages.success(request, _("Your choices are saved."))
+        sender = sms_provider().sender()
+        if subscriber.sms_active and signup.phone_opted_out(subscriber.phone, sender):
+            # Texts stay stopped until the number itself says START.
+            messages.warning(request, opted_out_message(sender))
         if new_email and signup.change_address(subscriber, Channel.EMAIL, new_email):
             ratelimits.count_sent(request, email=new_email)
             send_email_confirmation.delay(subscriber.pk)
@@ -197,7 +201,6 @@ def manage(request, token):
                 _("Open the link we are sending to the new address to confirm it."),
             )
         if new_phone:
-            sender = sms_provider().sender()
             if signup.phone_opted_out(new_phone, sender):
                 messages.warning(request, opted_out_message(sender))
             elif signup.change_address(subscriber, Channel.SMS, new_phone):

@@ -175,3 +175,20 @@ def test_a_left_subscriber_who_subscribes_again_confirms_afresh(
     assert subscriber.left_at is None
     assert subscriber.email_confirmed_at is None
     assert "/subscribe/confirm/" in mailoutbox[0].body
+
+
+def test_turning_texts_back_on_after_stop_says_to_text_start(client, db):
+    from subscriptions.models import SmsOptOut
+
+    subscriber = factories.subscriber(email=False)
+    SmsOptOut.objects.create(phone=subscriber.phone, sender="outbox")
+    token = manage_token(subscriber)
+
+    response = client.post(
+        f"/subscriptions/{token}/",
+        manage_data(subscriber, sms_active="on"),
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert "Text START to outbox" in response.content.decode()
