@@ -8,6 +8,7 @@ send instead, never a silently unfiltered answer.
 
 import base64
 import binascii
+import ipaddress
 import json
 import math
 import time
@@ -222,7 +223,9 @@ def client_id(request):
     """The address a client's requests are counted under. Behind proxies
     (HERALD_TRUSTED_PROXIES of them, each appending to X-Forwarded-For) it is
     the address the outermost trusted proxy saw; entries a client wrote
-    itself, further left, are never trusted, so it cannot pick its bucket."""
+    itself, further left, are never trusted, so it cannot pick its bucket.
+    An IPv6 client controls a whole /64, so the /64 counts as one client."""
+    address = request.META.get("REMOTE_ADDR") or ""
     proxies = int(getattr(settings, "HERALD_TRUSTED_PROXIES", 0) or 0)
     if proxies > 0:
         forwarded = [
@@ -231,8 +234,13 @@ def client_id(request):
             if part.strip()
         ]
         if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR") or "unknown"
+            address = forwarded[-proxies]
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return "unknown"
+    prefix = 64 if ip.version == 6 else 32
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
 
 
 def take_from_rate_limit(request, now=None):

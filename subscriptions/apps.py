@@ -12,7 +12,9 @@ class SubscriptionsConfig(AppConfig):
     verbose_name = _("Subscriptions and delivery")
 
     def ready(self):
-        from . import receivers  # noqa: F401  (listens to alerts' signals)
+        # receivers listens to alerts' signals. Celery's autodiscovery finds
+        # only tasks.py, and confirmations and privacy hold tasks too.
+        from . import confirmations, privacy, receivers  # noqa: F401
 
         if settings.CELERY_TASK_ALWAYS_EAGER:
             logger.warning(

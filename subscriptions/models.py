@@ -78,14 +78,22 @@ class Subscriber(models.Model):
         blank=True,
         help_text=_("Set when the subscriber leaves everything; erased 30 days on."),
     )
+    erased_at = models.DateTimeField(
+        _("personal data erased at"),
+        null=True,
+        blank=True,
+        help_text=_("Addresses and choices removed; delivery counts are kept."),
+    )
 
     class Meta:
         verbose_name = _("subscriber")
         verbose_name_plural = _("subscribers")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(email__isnull=False) | models.Q(phone__isnull=False),
-                name="subscriber_has_address",
+                condition=models.Q(email__isnull=False)
+                | models.Q(phone__isnull=False)
+                | models.Q(erased_at__isnull=False),
+                name="subscriber_has_address_unless_erased",
             )
         ]
 

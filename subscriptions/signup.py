@@ -1,22 +1,53 @@
-"""Subscribing, confirming and leaving: the rules of double opt-in."""
+"""Subscribing, confirming, changing and leaving: the rules of double opt-in.
+
+Nothing but a confirmation goes to an address before it is confirmed; a
+second subscribe with the same address updates the pending one, and no
+address gets two confirmations within a minute. A subscriber who already
+confirmed is never changed by someone who merely knows their address: they
+are sent their manage link instead."""
 
 import hashlib
 import hmac
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from .models import PhoneVerification, Subscriber, new_key
+from .models import Channel, PhoneVerification, SmsOptOut, Subscriber, new_key
 
 logger = logging.getLogger(__name__)
 
 CODE_LIFETIME = timedelta(minutes=10)
 CODE_MAX_ATTEMPTS = 5
 RESEND_INTERVAL = timedelta(minutes=1)
+
+PREFERENCES = (
+    "max_level",
+    "audience",
+    "wants_public_announcements",
+    "wants_trade_advisories",
+    "origins",
+    "language",
+    "frequency",
+    "digest_time",
+)
+
+
+@dataclass
+class Signup:
+    """What a subscribe request led to, and so which messages to send."""
+
+    subscriber: Subscriber
+    email_confirmation: bool = False
+    phone_code: bool = False
+    email_reminder: bool = False
+    phone_reminder: bool = False
+    phone_opted_out: bool = False
 
 
 def hash_code(code):
@@ -25,55 +56,95 @@ def hash_code(code):
     ).hexdigest()
 
 
+def is_settled(subscriber):
+    """Confirmed on some channel and not left: their choices are their own
+    to change, through their manage link."""
+    return subscriber.left_at is None and bool(
+        subscriber.email_confirmed_at or subscriber.phone_confirmed_at
+    )
+
+
+def phone_opted_out(phone, sender):
+    return SmsOptOut.objects.filter(phone=phone, sender=sender).exists()
+
+
 @transaction.atomic
-def subscribe(data):
-    """Create or update the pending subscriber for an address. Returns the
-    subscriber and which confirmations to send (never twice in a minute)."""
+def subscribe(data, sms_sender):
+    """Create or update the pending subscriber for the addresses in `data`
+    (a cleaned SubscribeForm) and say which messages to send."""
     email, phone = data.get("email"), data.get("phone")
-    subscriber = None
+    by_email = by_phone = None
     if email:
-        subscriber = Subscriber.objects.select_for_update().filter(email=email).first()
-    if subscriber is None and phone:
-        subscriber = Subscriber.objects.select_for_update().filter(phone=phone).first()
+        by_email = Subscriber.objects.select_for_update().filter(email=email).first()
+    if phone:
+        by_phone = Subscriber.objects.select_for_update().filter(phone=phone).first()
+    subscriber = by_email or by_phone
+
+    if subscriber is not None and is_settled(subscriber):
+        return Signup(
+            subscriber,
+            email_reminder=bool(
+                email == subscriber.email
+                and subscriber.email_confirmed_at
+                and _not_sent_recently(subscriber, Channel.EMAIL)
+            ),
+            phone_reminder=bool(
+                phone == subscriber.phone
+                and subscriber.phone_confirmed_at
+                and not phone_opted_out(phone, sms_sender)
+                and _not_sent_recently(subscriber, Channel.SMS)
+            ),
+        )
+
     if subscriber is None:
         subscriber = Subscriber(email=email, phone=phone)
-    else:
-        if email and subscriber.email != email:
-            if not Subscriber.objects.filter(email=email).exists():
-                subscriber.email, subscriber.email_confirmed_at = email, None
-        if phone and subscriber.phone != phone:
-            if not Subscriber.objects.filter(phone=phone).exists():
-                subscriber.phone, subscriber.phone_confirmed_at = phone, None
-    subscriber.max_level = data["max_level"]
-    subscriber.language = data["language"]
-    subscriber.wants_trade_advisories = data.get("wants_trade_advisories", False)
-    if subscriber.wants_trade_advisories:
-        subscriber.audience = "business"
-    subscriber.left_at = None
+    elif subscriber.left_at is not None:
+        # Coming back after leaving: every address is confirmed afresh.
+        subscriber.left_at = None
+        subscriber.email_confirmed_at = subscriber.phone_confirmed_at = None
+        subscriber.email_active = subscriber.sms_active = True
+    if email and subscriber.email != email and by_email is None:
+        subscriber.email, subscriber.email_confirmed_at = email, None
+    if phone and subscriber.phone != phone and by_phone is None:
+        subscriber.phone, subscriber.phone_confirmed_at = phone, None
+    for name in PREFERENCES:
+        setattr(subscriber, name, data[name])
     subscriber.save()
     subscriber.categories.set(data["categories"])
 
-    send_email = bool(
-        subscriber.email
-        and not subscriber.email_confirmed_at
-        and _not_sent_recently(subscriber, "email")
+    signup = Signup(subscriber)
+    if subscriber.email and not subscriber.email_confirmed_at:
+        signup.email_confirmation = _not_sent_recently(subscriber, Channel.EMAIL)
+    if subscriber.phone and not subscriber.phone_confirmed_at:
+        if phone_opted_out(subscriber.phone, sms_sender):
+            signup.phone_opted_out = True
+        else:
+            signup.phone_code = _not_sent_recently(subscriber, Channel.SMS)
+    logger.info(
+        "Subscribe request for subscriber %s",
+        subscriber.pk,
+        extra={"subscriber_id": subscriber.pk},
     )
-    send_code = bool(
-        subscriber.phone
-        and not subscriber.phone_confirmed_at
-        and _not_sent_recently(subscriber, "sms")
-    )
-    return subscriber, send_email, send_code
+    return signup
 
 
 def _not_sent_recently(subscriber, channel):
-    from django.core.cache import cache
-
-    key = f"confirmation-sent:{channel}:{subscriber.pk}"
+    """True at most once a minute per subscriber and channel."""
+    key = f"herald:confirmation-sent:{channel}:{subscriber.pk}"
     return cache.add(key, 1, timeout=int(RESEND_INTERVAL.total_seconds()))
 
 
+def may_resend_code(subscriber, sms_sender):
+    return bool(
+        subscriber.phone
+        and not subscriber.phone_confirmed_at
+        and not phone_opted_out(subscriber.phone, sms_sender)
+        and _not_sent_recently(subscriber, Channel.SMS)
+    )
+
+
 def new_phone_code(subscriber):
+    """A fresh 6-digit code; any code sent before stops working."""
     code = f"{secrets.randbelow(10**6):06d}"
     now = timezone.now()
     PhoneVerification.objects.filter(
@@ -108,14 +179,60 @@ def check_phone_code(subscriber, code):
     verification.used_at = timezone.now()
     verification.save(update_fields=["attempts", "used_at"])
     subscriber.phone_confirmed_at = timezone.now()
-    subscriber.save(update_fields=["phone_confirmed_at"])
+    subscriber.sms_active = True
+    subscriber.save(update_fields=["phone_confirmed_at", "sms_active"])
+    logger.info(
+        "Subscriber %s confirmed a number",
+        subscriber.pk,
+        extra={"subscriber_id": subscriber.pk},
+    )
     return True, ""
 
 
 def confirm_email(subscriber):
     if not subscriber.email_confirmed_at:
         subscriber.email_confirmed_at = timezone.now()
-        subscriber.save(update_fields=["email_confirmed_at"])
+        subscriber.email_active = True
+        subscriber.save(update_fields=["email_confirmed_at", "email_active"])
+        logger.info(
+            "Subscriber %s confirmed an email address",
+            subscriber.pk,
+            extra={"subscriber_id": subscriber.pk},
+        )
+
+
+@transaction.atomic
+def update_preferences(subscriber, data):
+    """Save the manage page's choices. Turning every channel off is leaving."""
+    for name in PREFERENCES:
+        setattr(subscriber, name, data[name])
+    subscriber.email_active = bool(data["email_active"] and subscriber.email)
+    subscriber.sms_active = bool(data["sms_active"] and subscriber.phone)
+    if subscriber.email_active or subscriber.sms_active:
+        subscriber.left_at = None
+    elif subscriber.left_at is None:
+        subscriber.left_at = timezone.now()
+    subscriber.save()
+    subscriber.categories.set(data["categories"])
+
+
+@transaction.atomic
+def change_address(subscriber, channel, address):
+    """Put a new, unconfirmed address on a channel. Returns whether a
+    confirmation should go to it: not when another subscriber holds it (the
+    page says the same either way) or one went within the minute."""
+    field = "email" if channel == Channel.EMAIL else "phone"
+    if getattr(subscriber, field) == address:
+        return False
+    if Subscriber.objects.filter(**{field: address}).exists():
+        return False
+    setattr(subscriber, field, address)
+    setattr(subscriber, f"{field}_confirmed_at", None)
+    setattr(subscriber, f"{channel}_active", True)
+    subscriber.save()
+    if field == "phone":
+        PhoneVerification.objects.filter(subscriber=subscriber).delete()
+    return _not_sent_recently(subscriber, channel)
 
 
 def unsubscribe_everything(subscriber):

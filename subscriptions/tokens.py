@@ -1,13 +1,28 @@
-"""Signed tokens in manage, unsubscribe and confirmation links.
+"""Signed tokens in manage, unsubscribe, confirmation and code-entry links.
 
 A token names the subscriber and carries their current `manage_key`;
-rotating the key (on unsubscribe) voids every token issued before."""
+rotating the key (on unsubscribe or erasure) voids every token issued
+before. The key is 24 random bytes, so a token cannot be guessed, and the
+signature stops one being forged from a subscriber id."""
+
+import secrets
 
 from django.core import signing
+from django.core.cache import cache
+from django.utils.crypto import salted_hmac
 
 MANAGE_SALT = "herald.subscriptions.manage"
 CONFIRM_SALT = "herald.subscriptions.confirm-email"
 CONFIRM_MAX_AGE = 7 * 24 * 3600
+VERIFY_SALT = "herald.subscriptions.verify-phone"
+# The page where a code is typed in; each code still lasts 10 minutes.
+VERIFY_MAX_AGE = 24 * 3600
+
+
+def _fingerprint(address):
+    """Stands for an address inside a token: signing is not encryption, and
+    a link must not carry an address anyone reading a log could decode."""
+    return salted_hmac("herald.subscriptions.address", address or "").hexdigest()[:16]
 
 
 def manage_token(subscriber):
@@ -22,22 +37,62 @@ def subscriber_for_manage_token(token):
         pk, key = signing.loads(token, salt=MANAGE_SALT)
     except (signing.BadSignature, ValueError, TypeError):
         return None
-    return Subscriber.objects.filter(pk=pk, manage_key=key).first()
+    return Subscriber.objects.filter(
+        pk=pk, manage_key=key, erased_at__isnull=True
+    ).first()
 
 
 def email_confirmation_token(subscriber):
     return signing.dumps(
-        [subscriber.pk, subscriber.email, subscriber.manage_key], salt=CONFIRM_SALT
+        [subscriber.pk, _fingerprint(subscriber.email), subscriber.manage_key],
+        salt=CONFIRM_SALT,
     )
 
 
 def subscriber_for_confirmation_token(token):
+    """The subscriber whose address the link confirms, or None once the link
+    is older than 7 days, the address changed or the key rotated."""
     from .models import Subscriber
 
     try:
-        pk, email, key = signing.loads(
+        pk, fingerprint, key = signing.loads(
             token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE
         )
     except (signing.BadSignature, ValueError, TypeError):
         return None
-    return Subscriber.objects.filter(pk=pk, email=email, manage_key=key).first()
+    subscriber = Subscriber.objects.filter(
+        pk=pk, manage_key=key, email__isnull=False
+    ).first()
+    if subscriber is None or _fingerprint(subscriber.email) != fingerprint:
+        return None
+    return subscriber
+
+
+def phone_verification_token(subscriber_id, phone):
+    """Names the page where the code sent to a number is typed in. It grants
+    nothing by itself: only the code, sent to the phone, confirms.
+
+    A random handle kept in the cache (Redis in production), not a signed
+    value: a signed token can be decoded, and the subscriber id inside would
+    tell a new subscriber from a known one. A number no subscriber holds
+    gets a handle too, so the page looks the same."""
+    handle = secrets.token_urlsafe(24)
+    cache.set(
+        f"{VERIFY_SALT}:{handle}",
+        [subscriber_id or 0, _fingerprint(phone)],
+        timeout=VERIFY_MAX_AGE,
+    )
+    return handle
+
+
+def subscriber_for_verification_token(token):
+    from .models import Subscriber
+
+    entry = cache.get(f"{VERIFY_SALT}:{token}")
+    if not entry:
+        return None
+    pk, fingerprint = entry
+    subscriber = Subscriber.objects.filter(pk=pk, phone__isnull=False).first()
+    if subscriber is None or _fingerprint(subscriber.phone) != fingerprint:
+        return None
+    return subscriber

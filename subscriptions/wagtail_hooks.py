@@ -1,29 +1,187 @@
-"""Subscribers, lists, the suppression list and the outbox in the admin."""
+"""Subscribers, lists, the suppression list and the outbox in the admin.
 
+Staff find a subscriber by email address or number, see what they chose and
+what was delivered to them, unsubscribe a dead or bouncing address, keep
+the suppression list and the port recipient lists, and see how many
+subscribers each category and channel has."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin.utils import quote
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+from wagtail import hooks
+from wagtail.admin.auth import require_admin_access
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.views.generic.models import InspectView
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from .models import OutboxMessage, RecipientList, Subscriber, Suppression
+from alerts.models import ProductCategory
+
+from . import signup
+from .forms import normalise_email, normalise_phone
+from .models import (
+    Audience,
+    Channel,
+    OutboxMessage,
+    RecipientList,
+    Subscriber,
+    Suppression,
+)
+
+
+class SubscriberAdminForm(WagtailAdminModelForm):
+    """Staff enter addresses as people give them; they are stored the way
+    the public pages store them. A port or inspection contact that staff
+    add is taken as confirmed: staff vouch for the address, and no one
+    else can subscribe to port bulletins."""
+
+    def clean_email(self):
+        value = (self.cleaned_data.get("email") or "").strip()
+        if not value:
+            return None
+        try:
+            return normalise_email(value)
+        except forms.ValidationError:
+            raise forms.ValidationError(
+                _("Enter an email address such as name@example.com.")
+            ) from None
+
+    def clean_phone(self):
+        value = (self.cleaned_data.get("phone") or "").strip()
+        return normalise_phone(value) if value else None
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("email") and not cleaned.get("phone"):
+            raise forms.ValidationError(
+                _("Give an email address, a mobile number, or both.")
+            )
+        return cleaned
+
+    def save(self, commit=True):
+        subscriber = super().save(commit=False)
+        if subscriber.audience == Audience.PORT:
+            now = timezone.now()
+            if subscriber.email and not subscriber.email_confirmed_at:
+                subscriber.email_confirmed_at = now
+            if subscriber.phone and not subscriber.phone_confirmed_at:
+                subscriber.phone_confirmed_at = now
+        if commit:
+            subscriber.save()
+            self.save_m2m()
+        return subscriber
+
+
+class SubscriberInspectView(InspectView):
+    """A subscriber's choices and their latest deliveries, and a button to
+    unsubscribe them."""
+
+    template_name = "subscriptions/admin/subscriber_inspect.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        subscriber = self.object
+        context["categories"] = subscriber.categories.all()
+        context["lists"] = subscriber.lists.all()
+        # CountryField(multiple=True) has no get_..._display for the
+        # generic inspect view, so the countries are listed here.
+        context["origins"] = [country.name for country in subscriber.origins]
+        context["deliveries"] = subscriber.deliveries.select_related(
+            "notice", "notice__warning"
+        ).order_by("-queued_at")[:50]
+        context["delivery_count"] = subscriber.deliveries.count()
+        context["unsubscribe_url"] = reverse(
+            "subscriptions_admin:unsubscribe", args=[subscriber.pk]
+        )
+        return context
 
 
 class SubscriberViewSet(SnippetViewSet):
     model = Subscriber
     icon = "user"
-    list_display = ["__str__", "audience", "email_confirmed_at", "phone_confirmed_at"]
+    list_display = [
+        "__str__",
+        "audience",
+        "email_confirmed_at",
+        "phone_confirmed_at",
+        "left_at",
+    ]
+    list_filter = ["audience", "frequency", "language"]
+    # Searched in the database: staff type part of an address or a number.
     search_fields = ["email", "phone"]
+    search_backend_name = None
+    inspect_view_enabled = True
+    inspect_view_class = SubscriberInspectView
+    edit_handler = ObjectList(
+        [
+            MultiFieldPanel(
+                [
+                    FieldRowPanel([FieldPanel("email"), FieldPanel("email_active")]),
+                    FieldRowPanel([FieldPanel("phone"), FieldPanel("sms_active")]),
+                    FieldRowPanel(
+                        [
+                            FieldPanel("email_confirmed_at"),
+                            FieldPanel("phone_confirmed_at"),
+                        ]
+                    ),
+                ],
+                heading=_("Addresses"),
+            ),
+            FieldPanel("audience"),
+            FieldPanel("categories", widget=forms.CheckboxSelectMultiple),
+            FieldPanel("max_level"),
+            FieldPanel("wants_public_announcements"),
+            FieldPanel("wants_trade_advisories"),
+            FieldPanel("origins"),
+            FieldRowPanel([FieldPanel("frequency"), FieldPanel("digest_time")]),
+            FieldPanel("language"),
+        ],
+        base_form_class=SubscriberAdminForm,
+    )
+    inspect_view_fields = [
+        "email",
+        "email_confirmed_at",
+        "email_active",
+        "phone",
+        "phone_confirmed_at",
+        "sms_active",
+        "audience",
+        "max_level",
+        "wants_public_announcements",
+        "wants_trade_advisories",
+        "frequency",
+        "digest_time",
+        "language",
+        "created_at",
+        "left_at",
+        "erased_at",
+    ]
 
 
 class RecipientListViewSet(SnippetViewSet):
     model = RecipientList
     icon = "group"
+    list_display = ["name", "description"]
+    search_fields = ["name"]
+    search_backend_name = None
 
 
 class SuppressionViewSet(SnippetViewSet):
     model = Suppression
     icon = "cross"
     list_display = ["channel", "address", "reason", "created_at"]
+    list_filter = ["channel"]
     search_fields = ["address"]
+    search_backend_name = None
 
 
 class OutboxViewSet(SnippetViewSet):
@@ -32,6 +190,7 @@ class OutboxViewSet(SnippetViewSet):
     list_display = ["created_at", "channel", "to", "subject"]
     list_filter = ["channel"]
     search_fields = ["to", "subject", "body"]
+    search_backend_name = None
 
 
 class SubscriptionsGroup(SnippetViewSetGroup):
@@ -42,3 +201,111 @@ class SubscriptionsGroup(SnippetViewSetGroup):
 
 
 register_snippet(SubscriptionsGroup)
+
+
+@require_admin_access
+@require_POST
+def unsubscribe_subscriber(request, pk):
+    """Stop everything to a subscriber (a dead or bouncing address), and,
+    when asked, put their addresses on the suppression list."""
+    subscriber = get_object_or_404(Subscriber, pk=pk)
+    if not request.user.has_perm("subscriptions.change_subscriber"):
+        messages.error(request, _("You may not change subscribers."))
+    else:
+        if request.POST.get("suppress"):
+            reason = request.POST.get("reason", "").strip()[:200] or _(
+                "Unsubscribed by staff"
+            )
+            for channel, address in (
+                (Channel.EMAIL, subscriber.email),
+                (Channel.SMS, subscriber.phone),
+            ):
+                if address:
+                    Suppression.objects.get_or_create(
+                        channel=channel, address=address, defaults={"reason": reason}
+                    )
+        signup.unsubscribe_everything(subscriber)
+        messages.success(request, _("The subscriber receives nothing any more."))
+    return redirect(
+        reverse("wagtailsnippets_subscriptions_subscriber:inspect", args=[quote(pk)])
+    )
+
+
+def subscriber_counts():
+    """Per category and channel: subscribers who chose the category itself,
+    and subscribers it reaches (chosen itself or through a parent, which
+    covers its children), confirmed, active and not left."""
+    people = Subscriber.objects.filter(left_at__isnull=True, erased_at__isnull=True)
+    on_email = Q(email_confirmed_at__isnull=False, email_active=True)
+    on_sms = Q(phone_confirmed_at__isnull=False, sms_active=True)
+    rows = []
+    for category in ProductCategory.objects.order_by("path"):
+        lineage = ProductCategory.objects.filter(pk=category.pk).with_ancestors()
+        chose = people.filter(categories=category)
+        reached = people.filter(categories__in=lineage).distinct()
+        rows.append(
+            {
+                "category": category,
+                "depth": category.depth,
+                "email": chose.filter(on_email).count(),
+                "sms": chose.filter(on_sms).count(),
+                "email_reached": reached.filter(on_email).count(),
+                "sms_reached": reached.filter(on_sms).count(),
+            }
+        )
+    return rows
+
+
+def channel_totals():
+    people = Subscriber.objects.filter(left_at__isnull=True, erased_at__isnull=True)
+    return {
+        "email": people.filter(
+            email_confirmed_at__isnull=False, email_active=True
+        ).count(),
+        "sms": people.filter(phone_confirmed_at__isnull=False, sms_active=True).count(),
+        "pending": people.filter(
+            email_confirmed_at__isnull=True, phone_confirmed_at__isnull=True
+        ).count(),
+        "left": Subscriber.objects.filter(
+            left_at__isnull=False, erased_at__isnull=True
+        ).count(),
+    }
+
+
+@require_admin_access
+def subscriber_report(request):
+    return TemplateResponse(
+        request,
+        "subscriptions/admin/subscriber_counts.html",
+        {
+            "rows": subscriber_counts(),
+            "totals": channel_totals(),
+            "header_title": _("Subscribers by category and channel"),
+        },
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_subscriber_admin_urls():
+    from django.urls import include
+
+    urls = [
+        path("counts/", subscriber_report, name="counts"),
+        path("<int:pk>/unsubscribe/", unsubscribe_subscriber, name="unsubscribe"),
+    ]
+    return [
+        path(
+            "subscriber-tools/",
+            include((urls, "subscriptions_admin"), namespace="subscriptions_admin"),
+        )
+    ]
+
+
+@hooks.register("register_reports_menu_item")
+def register_subscriber_counts_menu_item():
+    return MenuItem(
+        _("Subscribers by category"),
+        reverse("subscriptions_admin:counts"),
+        icon_name="user",
+        order=700,
+    )

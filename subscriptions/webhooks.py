@@ -1,13 +1,14 @@
 """Twilio callbacks: message status, and inbound texts (STOP, START, HELP)."""
 
 import logging
+from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from . import queries
+from . import queries, ratelimits
 from .keywords import handle_inbound
 from .models import DeliveryStatus
 
@@ -68,19 +69,25 @@ def twilio_status(request):
 @csrf_exempt
 @require_POST
 def twilio_inbound(request):
+    """STOP, START, HELP and their Chinese words. The reply goes back in the
+    TwiML answer; a number texting too often gets no reply, but its opt-out
+    is recorded all the same."""
     if not signature_is_valid(request):
         logger.warning("Twilio inbound message with a bad signature refused")
         return HttpResponseForbidden("bad signature")
 
-    reply = handle_inbound(
-        request.POST.get("From", ""),
-        request.POST.get("To", "") or request.POST.get("MessagingServiceSid", ""),
-        request.POST.get("Body", ""),
-    )
+    phone = request.POST.get("From", "")
+    # Opt-outs are kept per sender, named as the SMS provider names it: the
+    # messaging service when there is one, otherwise our number.
+    sender = request.POST.get("MessagingServiceSid", "") or request.POST.get("To", "")
+    reply = handle_inbound(phone, sender, request.POST.get("Body", ""))
+    if reply:
+        try:
+            ratelimits.count(request, "reply", phone)
+        except ratelimits.RateLimited:
+            reply = None
     twiml = '<?xml version="1.0" encoding="UTF-8"?><Response>'
     if reply:
-        from xml.sax.saxutils import escape
-
         twiml += f"<Message>{escape(reply)}</Message>"
     twiml += "</Response>"
     return HttpResponse(twiml, content_type="text/xml")

@@ -48,3 +48,37 @@ def empty_cache():
     cache.clear()
     yield cache
     cache.clear()
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback, and Django's SMTP backend sending to it."""
+    from .servers import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def twilio_recorder(settings):
+    """A local server speaking Twilio's Messages API, and the real twilio
+    client pointed at it; `.requests` holds what the client sent."""
+    from .servers import TwilioApiServer
+
+    server = TwilioApiServer()
+    server.start()
+    settings.HERALD_SMS_PROVIDER = "subscriptions.channels.sms.TwilioSmsProvider"
+    settings.TWILIO_ACCOUNT_SID = "AC" + "b" * 32
+    settings.TWILIO_AUTH_TOKEN = "recorder-auth-token"
+    settings.TWILIO_FROM = "+15005550006"
+    settings.TWILIO_MESSAGING_SERVICE_SID = None
+    settings.TWILIO_API_BASE_URL = server.url
+    yield server
+    server.stop()

@@ -223,6 +223,10 @@ HERALD_RATE_LIMITS = {
     "email": float(env("HERALD_EMAIL_RATE", "500")),
 }
 HERALD_DIGEST_TIME = env("HERALD_DIGEST_TIME", "08:00")
+# Rate limits (subscription pages, API) count visitors by IP address. Behind
+# N reverse proxies that append to X-Forwarded-For, set this to N; otherwise
+# every visitor counts as the proxy. (Limits: subscriptions/ratelimits.py.)
+HERALD_TRUSTED_PROXIES = int(env("HERALD_TRUSTED_PROXIES", "0"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -261,7 +265,18 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "redact_subscriber_links": {
+            "()": "subscriptions.logfilters.RedactSubscriberLinks"
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_subscriber_links"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "jieba": {"level": "WARNING"},
@@ -270,7 +285,5 @@ LOGGING = {
 }
 
 # Open data: requests a client may make to /api/v1/ per window ("120/60" is
-# 120 a minute), and how many proxies in front of the site append to
-# X-Forwarded-For (0: the client is REMOTE_ADDR).
+# 120 a minute); clients are told apart as HERALD_TRUSTED_PROXIES says.
 HERALD_API_RATE_LIMIT = env("HERALD_API_RATE_LIMIT", "120/60")
-HERALD_TRUSTED_PROXIES = int(env("HERALD_TRUSTED_PROXIES", "0"))

@@ -1,0 +1,68 @@
+"""Fixtures for the subscription pages: a clean cache (rate limits and the
+one-minute resend rule live there) and a way to fill the subscribe form."""
+
+import pytest
+from django.core.cache import cache
+
+from alerts.models import ProductCategory
+
+
+@pytest.fixture(autouse=True)
+def clean_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def subscribe_form(db):
+    """Form data as a browser would post it, changed by keyword arguments."""
+
+    def fill(**fields):
+        data = {
+            "email": "",
+            "phone": "",
+            "categories": [ProductCategory.objects.get(code="toys").pk],
+            "max_level": "4",
+            "audience": "public",
+            "wants_public_announcements": "on",
+            "language": "zh-hans",
+            "frequency": "immediate",
+            "digest_time": "08:00",
+        }
+        data.update(fields)
+        return {key: value for key, value in data.items() if value is not None}
+
+    return fill
+
+
+@pytest.fixture
+def sms_texts(db):
+    """The texts the outbox SMS provider kept, newest last."""
+    from subscriptions.models import OutboxMessage
+
+    def texts(to=None):
+        messages = OutboxMessage.objects.filter(channel="sms").order_by("id")
+        if to:
+            messages = messages.filter(to=to)
+        return [message.body for message in messages]
+
+    return texts
+
+
+@pytest.fixture
+def freezer_minutes():
+    """Move the clock on by some minutes (past the one-minute resend rule)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from freezegun import freeze_time
+
+    clock = freeze_time(timezone.now())
+    frozen = clock.start()
+
+    def forward(minutes):
+        frozen.tick(timedelta(minutes=minutes))
+
+    yield forward
+    clock.stop()

@@ -1,0 +1,239 @@
+import re
+
+import pytest
+from freezegun import freeze_time
+
+from alerts.models import ProductCategory
+from subscriptions.models import SmsOptOut, Subscriber
+from tests import factories
+
+
+def code_in(text):
+    return re.search(r"\b(\d{6})\b", text).group(1)
+
+
+def test_subscribing_by_email_keeps_a_pending_subscriber_and_sends_only_a_link(
+    client, subscribe_form, mailoutbox
+):
+    response = client.post(
+        "/subscribe/", subscribe_form(email="Parent@Example.COM", max_level="2")
+    )
+
+    assert response.status_code == 200
+    subscriber = Subscriber.objects.get()
+    assert subscriber.email == "Parent@example.com"
+    assert subscriber.email_confirmed_at is None
+    assert subscriber.max_level == 2
+    assert [c.code for c in subscriber.categories.all()] == ["toys"]
+    assert len(mailoutbox) == 1
+    assert "/subscribe/confirm/" in mailoutbox[0].body
+
+
+def test_subscribing_by_phone_stores_e164_and_texts_a_six_digit_code(
+    client, subscribe_form, sms_texts
+):
+    response = client.post("/subscribe/", subscribe_form(phone="138 0013 8000"))
+
+    assert response.status_code == 200
+    subscriber = Subscriber.objects.get()
+    assert subscriber.phone == "+8613800138000"
+    [text] = sms_texts("+8613800138000")
+    assert code_in(text)
+    assert "/subscribe/verify/" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("phone", "message"),
+    [
+        ("12345", "not a valid phone number"),
+        ("010 6552 9988", "cannot receive text messages"),
+        ("call me", "Enter a mobile number"),
+    ],
+)
+def test_a_bad_number_is_refused_with_a_message_saying_what_to_fix(
+    client, subscribe_form, phone, message
+):
+    response = client.post(
+        "/subscribe/", subscribe_form(phone=phone), HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert message in response.content.decode()
+    assert not Subscriber.objects.exists()
+
+
+def test_a_form_without_any_address_asks_for_one(client, subscribe_form):
+    response = client.post("/subscribe/", subscribe_form(), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert "Give an email address, a mobile number, or both." in (
+        response.content.decode()
+    )
+
+
+def test_a_parent_chosen_with_its_children_is_stored_alone(client, subscribe_form):
+    toys = ProductCategory.objects.get(code="toys")
+    children = list(toys.children.values_list("pk", flat=True))
+    food_child = ProductCategory.objects.filter(parent__code="electrical").first()
+
+    client.post(
+        "/subscribe/",
+        subscribe_form(
+            email="a@example.com", categories=[toys.pk, *children, food_child.pk]
+        ),
+    )
+
+    stored = set(Subscriber.objects.get().categories.values_list("code", flat=True))
+    assert stored == {"toys", food_child.code}
+
+
+def test_the_form_shows_categories_as_a_tree_of_parents_and_children(client, db):
+    response = client.get("/subscribe/", HTTP_ACCEPT_LANGUAGE="en")
+
+    html = response.content.decode()
+    toys = ProductCategory.objects.get(code="toys")
+    electric = ProductCategory.objects.get(code="toys-electric")
+    parent_at = html.index(f'value="{toys.pk}"')
+    child_at = html.index(f'value="{electric.pk}"')
+    nested = html[parent_at:child_at]
+    assert "<ul>" in nested
+    assert "Electric toys" in html
+
+
+def test_a_consumer_cannot_choose_trade_advisories_or_port_bulletins(
+    client, subscribe_form
+):
+    client.post(
+        "/subscribe/",
+        subscribe_form(email="a@example.com", wants_trade_advisories="on"),
+    )
+    port = client.post(
+        "/subscribe/", subscribe_form(email="b@example.com", audience="port")
+    )
+
+    consumer = Subscriber.objects.get(email="a@example.com")
+    assert consumer.wants_trade_advisories is False
+    assert consumer.audience == "public"
+    assert port.status_code == 200
+    assert not Subscriber.objects.filter(email="b@example.com").exists()
+
+
+def test_a_business_may_choose_trade_advisories_origins_and_a_daily_digest(
+    client, subscribe_form
+):
+    client.post(
+        "/subscribe/",
+        subscribe_form(
+            email="buyer@example.com",
+            audience="business",
+            wants_trade_advisories="on",
+            origins=["DE", "JP"],
+            frequency="daily",
+            digest_time="18:00",
+            language="en",
+        ),
+    )
+
+    subscriber = Subscriber.objects.get()
+    assert subscriber.audience == "business"
+    assert subscriber.wants_trade_advisories is True
+    assert sorted(str(code) for code in subscriber.origins) == ["DE", "JP"]
+    assert subscriber.frequency == "daily"
+    assert subscriber.digest_time.hour == 18
+    assert subscriber.language == "en"
+
+
+def test_a_second_subscribe_updates_the_pending_one_without_a_second_message(
+    client, subscribe_form, mailoutbox
+):
+    client.post("/subscribe/", subscribe_form(email="a@example.com"))
+
+    client.post("/subscribe/", subscribe_form(email="a@example.com", max_level="1"))
+
+    assert Subscriber.objects.get().max_level == 1
+    assert len(mailoutbox) == 1
+
+
+def test_a_confirmation_goes_again_after_a_minute(client, subscribe_form, mailoutbox):
+    with freeze_time("2026-06-01 10:00:00") as clock:
+        client.post("/subscribe/", subscribe_form(email="a@example.com"))
+        clock.tick(61)
+
+        client.post("/subscribe/", subscribe_form(email="a@example.com"))
+
+    assert len(mailoutbox) == 2
+
+
+def test_the_answer_is_the_same_whether_or_not_the_address_is_subscribed(
+    client, subscribe_form, mailoutbox
+):
+    known = factories.subscriber(email=True, phone=False)
+    unknown_page = client.post(
+        "/subscribe/", subscribe_form(email="stranger@example.com")
+    )
+
+    known_page = client.post("/subscribe/", subscribe_form(email=known.email))
+
+    def visible(response):
+        html = response.content.decode()
+        html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+        return html
+
+    assert visible(known_page) == visible(unknown_page)
+
+
+def test_a_known_confirmed_address_gets_its_manage_link_and_keeps_its_choices(
+    client, subscribe_form, mailoutbox
+):
+    known = factories.subscriber(email=True, phone=False, max_level=4)
+
+    client.post("/subscribe/", subscribe_form(email=known.email, max_level="1"))
+
+    known.refresh_from_db()
+    assert known.max_level == 4
+    [message] = mailoutbox
+    assert "/subscriptions/" in message.body
+    assert "/subscribe/confirm/" not in message.body
+
+
+def test_an_opted_out_number_is_told_to_text_start_instead_of_a_silent_failure(
+    client, subscribe_form, sms_texts
+):
+    SmsOptOut.objects.create(phone="+8613800138000", sender="outbox")
+
+    response = client.post(
+        "/subscribe/",
+        subscribe_form(phone="13800138000"),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert "Text START to outbox" in response.content.decode()
+    assert sms_texts() == []
+
+
+def test_the_subscribe_page_is_in_chinese_by_default_and_english_on_request(client, db):
+    chinese = client.get("/subscribe/").content.decode()
+    english = client.get("/subscribe/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "玩具" in chinese
+    assert "Toys" in english
+    assert "<script" not in chinese
+
+
+def test_the_answer_for_a_number_tells_no_one_whether_it_is_subscribed(
+    client, subscribe_form, sms_texts
+):
+    known = factories.subscriber(email=False, phone=True)
+
+    known_page = client.post("/subscribe/", subscribe_form(phone=known.phone))
+    new_page = client.post("/subscribe/", subscribe_form(phone="+8613900139000"))
+
+    def visible(response):
+        html = response.content.decode()
+        html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+        return re.sub(r"/subscribe/verify/[^/]+/", "/subscribe/verify/HANDLE/", html)
+
+    handles = [
+        re.search(r"/subscribe/verify/([^/]+)/", page.content.decode())[1]
+        for page in (known_page, new_page)
+    ]
+    assert visible(known_page) == visible(new_page)
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{32}", handle) for handle in handles)
