@@ -14,6 +14,12 @@ def absolute(path):
     return settings.HERALD_BASE_URL + path
 
 
+def list_id():
+    """The List-Id of notice mail (RFC 2919): a name and a dotted id."""
+    host = settings.HERALD_BASE_URL.split("//")[-1].split("/")[0].split(":")[0]
+    return f"Herald <notices.{host}>"
+
+
 def subscriber_links(subscriber):
     token = manage_token(subscriber)
     return {

@@ -20,6 +20,9 @@ from .models import (
     Suppression,
 )
 
+# Deliveries of an earlier notice that count as "told" (or about to be).
+TOLD_STATUSES = (DeliveryStatus.QUEUED, DeliveryStatus.SENT, DeliveryStatus.DELIVERED)
+
 
 def matching_subscribers(notice, channel):
     """Subscribers a notice reaches on a channel: categories (a parent covers
@@ -52,6 +55,7 @@ def matching_subscribers(notice, channel):
             notice__warning=warning,
             notice__sequence__lt=notice.sequence,
             channel=channel,
+            status__in=TOLD_STATUSES,
         ).values("subscriber_id")
         wanted = wanted | (Q(pk__in=told_before) & Q(left_at__isnull=True))
 
@@ -74,27 +78,51 @@ def _reachable_on(channel):
     )
 
 
-def write_deliveries(notice):
-    """Insert one queued delivery per matching (subscriber, channel); returns
-    how many rows were new. Level I and II are never held for a digest."""
+def subscriber_slices():
+    """Ranges of subscriber ids, so that a big notice is written and queued
+    slice by slice and its first messages leave before its last rows are
+    written. Each range is (first, last), both included."""
+    from django.conf import settings
+    from django.db.models import Max, Min
+
+    size = max(1, int(getattr(settings, "HERALD_DISPATCH_SLICE", 25_000)))
+    bounds = Subscriber.objects.aggregate(first=Min("pk"), last=Max("pk"))
+    if bounds["first"] is None:
+        return []
+    return [
+        (start, min(start + size - 1, bounds["last"]))
+        for start in range(bounds["first"], bounds["last"] + 1, size)
+    ]
+
+
+def write_deliveries(notice, subscriber_range=None):
+    """Insert one queued delivery per matching (subscriber, channel), with one
+    INSERT ... SELECT per channel; a rerun inserts nothing (unique key).
+    Returns the new rows as (delivery id, held for a digest). Level I and II
+    are never held for a digest."""
     table = Delivery._meta.db_table
     now = timezone.now()
-    written = 0
+    written = []
     for channel in (Channel.EMAIL, Channel.SMS):
-        matched = (
-            Subscriber.objects.filter(pk__in=matching_subscribers(notice, channel))
-            .annotate(matched_id=F("pk"), matched_frequency=F("frequency"))
-            .values("matched_id", "matched_frequency")
+        matched = Subscriber.objects.filter(
+            pk__in=matching_subscribers(notice, channel)
         )
+        if subscriber_range is not None:
+            matched = matched.filter(pk__range=subscriber_range)
+        matched = matched.annotate(
+            matched_id=F("pk"), matched_frequency=F("frequency")
+        ).values("matched_id", "matched_frequency")
         select_sql, select_params = matched.query.sql_with_params()
-        digest_sql = "CASE WHEN m.matched_frequency = %s AND %s > 2 THEN %s ELSE %s END"
+        digest_sql = "m.matched_frequency = %s AND %s > 2"
         columns = (
             "notice_id, subscriber_id, channel, status, digest, attempts, "
-            "provider_id, error_code, error_message, queued_at"
+            "provider_id, error_code, error_message, queued_at, enqueued_at"
         )
         # Only our own SQL fragments are joined here; every value is bound.
+        # A delivery sent at once is queued now; a digest one when it is due.
         values = (
-            f"SELECT %s, m.matched_id, %s, %s, {digest_sql}, 0, '', '', '', %s "  # noqa: S608
+            f"SELECT %s, m.matched_id, %s, %s, {digest_sql}, 0, '', '', '', %s, "  # noqa: S608
+            f"CASE WHEN {digest_sql} THEN NULL ELSE %s END "
             f"FROM ({select_sql}) m WHERE 1 = 1"
         )
         params = [
@@ -103,25 +131,32 @@ def write_deliveries(notice):
             DeliveryStatus.QUEUED,
             Frequency.DAILY,
             notice.level,
-            True,
-            False,
+            now,
+            Frequency.DAILY,
+            notice.level,
             now,
             *select_params,
         ]
-        if connection.vendor == "sqlite":
-            sql = f"INSERT OR IGNORE INTO {table} ({columns}) {values}"
-        else:
-            sql = f"INSERT INTO {table} ({columns}) {values} ON CONFLICT DO NOTHING"
+        conflict = "OR IGNORE" if connection.vendor == "sqlite" else ""
+        on_conflict = "" if connection.vendor == "sqlite" else "ON CONFLICT DO NOTHING"
+        sql = (
+            f"INSERT {conflict} INTO {table} ({columns}) {values} "
+            f"{on_conflict} RETURNING id, digest"
+        )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            written += max(cursor.rowcount, 0)
+            written.extend((row[0], bool(row[1])) for row in cursor.fetchall())
     return written
 
 
 def queued_delivery_ids(notice_id):
+    """Deliveries of a notice waiting to be sent at once and not yet taken."""
     return list(
         Delivery.objects.filter(
-            notice_id=notice_id, status=DeliveryStatus.QUEUED, digest=False
+            notice_id=notice_id,
+            status=DeliveryStatus.QUEUED,
+            digest=False,
+            claimed_at__isnull=True,
         )
         .order_by("pk")
         .values_list("pk", flat=True)
@@ -129,17 +164,105 @@ def queued_delivery_ids(notice_id):
 
 
 def deliveries_to_send(ids):
-    """The deliveries of `ids` still queued, with what rendering needs."""
+    """The deliveries of `ids` still queued and not taken by another attempt,
+    with what rendering needs."""
     return (
-        Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.QUEUED)
+        Delivery.objects.filter(
+            pk__in=ids, status=DeliveryStatus.QUEUED, claimed_at__isnull=True
+        )
         .select_related("subscriber", "notice", "notice__warning")
         .order_by("pk")
     )
 
 
+def claim(delivery_id):
+    """Take a delivery for this attempt, just before its message leaves: an
+    atomic UPDATE, so of two workers holding the same id only one sends.
+    Committed at once (autocommit), so a worker that dies after the hand-off
+    leaves the delivery marked as handed over, never sent twice."""
+    return bool(
+        Delivery.objects.filter(
+            pk=delivery_id, status=DeliveryStatus.QUEUED, claimed_at__isnull=True
+        ).update(claimed_at=timezone.now(), attempts=F("attempts") + 1)
+    )
+
+
+def release(delivery_id, error_code="", error_message=""):
+    """Give back a claim whose message the provider did not take, to retry."""
+    Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.QUEUED).update(
+        claimed_at=None,
+        enqueued_at=timezone.now(),
+        error_code=str(error_code)[:32],
+        error_message=str(error_message)[:500],
+    )
+
+
+def mark_sent(ids):
+    """Record many deliveries sent at once (email: no provider id to keep)."""
+    if not ids:
+        return 0
+    return Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.QUEUED).update(
+        status=DeliveryStatus.SENT, sent_at=timezone.now()
+    )
+
+
+def mark_enqueued(ids):
+    Delivery.objects.filter(pk__in=ids).update(enqueued_at=timezone.now())
+
+
+def stale_queued_deliveries(older_than):
+    """Deliveries still queued and untaken whose send task was queued before
+    `older_than`: their task was lost (broker flushed, worker gone). Returns
+    {queue level: [ids]} and marks them queued again now."""
+    rows = list(
+        Delivery.objects.filter(
+            status=DeliveryStatus.QUEUED,
+            digest=False,
+            claimed_at__isnull=True,
+            enqueued_at__lt=older_than,
+        )
+        .order_by("pk")
+        .values_list("pk", "notice__level")
+    )
+    by_level = {}
+    for pk, level in rows:
+        by_level.setdefault(level, []).append(pk)
+    if rows:
+        mark_enqueued([pk for pk, _level in rows])
+    return by_level
+
+
+def settle_abandoned_claims(older_than):
+    """A delivery claimed before `older_than` and still queued was handed to
+    its provider by a worker that died before recording the result. It may
+    well have arrived, and sending it again could tell someone twice, so it
+    is recorded as sent, with a note saying why."""
+    return Delivery.objects.filter(
+        status=DeliveryStatus.QUEUED, claimed_at__lt=older_than
+    ).update(
+        status=DeliveryStatus.SENT,
+        sent_at=F("claimed_at"),
+        error_code="worker_lost",
+        error_message="worker lost after handing the message over; assumed sent",
+    )
+
+
+def requeue_failed(ids):
+    """Staff asked for the failed deliveries to be tried again: the one move
+    back a delivery can make, and only from `failed` (never from delivered,
+    undeliverable or suppressed), by a person, in the admin."""
+    return Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.FAILED).update(
+        status=DeliveryStatus.QUEUED,
+        claimed_at=None,
+        failed_at=None,
+        enqueued_at=timezone.now(),
+        error_message="retried by staff",
+    )
+
+
 def advance(delivery_id, status, **fields):
-    """Move a delivery forward; a status never moves back. Returns whether
-    the row changed."""
+    """Move a delivery forward; a status never moves back (except by staff,
+    see `requeue_failed`). Returns whether the row changed."""
     from .models import STATUS_RANK
 
     lower = [s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK[status]]

@@ -34,7 +34,7 @@ def test_a_rerun_of_matching_writes_no_second_delivery(
 
     again = queries.write_deliveries(notice)
 
-    assert again == 0
+    assert again == []
     assert Delivery.objects.filter(notice=notice).count() == 2
 
 
