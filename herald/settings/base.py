@@ -267,3 +267,26 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
     },
 }
+
+# Delivery engine (engineer C). Workers take from the first non-empty queue in
+# the order of subscriptions/queues.py: codes, matching, level I-II, level
+# III-IV.
+CELERY_BROKER_TRANSPORT_OPTIONS["queue_order_strategy"] = "priority"
+# Rate limits: at most HERALD_RATE_BURST messages at once, then one every
+# 1 / rate seconds (HERALD_SMS_RATE, HERALD_EMAIL_RATE above).
+HERALD_RATE_BURST = int(env("HERALD_RATE_BURST", "1"))
+# Subscribers matched and queued per slice, so the first messages leave
+# before the last rows of a big notice are written.
+HERALD_DISPATCH_SLICE = int(env("HERALD_DISPATCH_SLICE", "20000"))
+HERALD_SEND_RETRY_BASE_SECONDS = float(env("HERALD_SEND_RETRY_BASE_SECONDS", "5"))
+HERALD_SEND_RETRY_MAX_SECONDS = float(env("HERALD_SEND_RETRY_MAX_SECONDS", "600"))
+# A delivery handed over this long ago and still unrecorded was sent by a
+# worker that died: it is recorded as sent, never sent twice.
+HERALD_SEND_CLAIM_TIMEOUT = float(env("HERALD_SEND_CLAIM_TIMEOUT", "120"))
+# A queued delivery whose send task was queued this long ago is queued again.
+HERALD_SEND_STALE_SECONDS = float(env("HERALD_SEND_STALE_SECONDS", "900"))
+# Daily digests: local time and zone.
+HERALD_DIGEST_TIMEZONE = env("HERALD_DIGEST_TIMEZONE", "Asia/Shanghai")
+# A level I or II notice with nothing sent this long after issue raises a
+# warning in the admin.
+HERALD_URGENT_UNSENT_MINUTES = int(env("HERALD_URGENT_UNSENT_MINUTES", "5"))

@@ -11,6 +11,7 @@ over, so nobody gets a second copy.
 
 import re
 import smtplib
+from email.message import Message
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -101,16 +102,13 @@ def clean_header(value):
 def build_message(
     connection, to, subject, text, html, unsubscribe_url=None, list_id=None
 ):
-    # The email package folds a long header only at spaces, commas and
-    # semicolons, none of which a signed-token URL holds, so the URL stays on
-    # one line (tests/subscriptions/test_delivery_email.py proves it).
     headers = {}
     if list_id:
         headers["List-Id"] = clean_header(list_id)
     if unsubscribe_url:
         headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message = EmailMultiAlternatives(
+    message = NoticeEmail(
         subject=clean_header(subject),
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -120,6 +118,42 @@ def build_message(
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+class NoticeEmail(EmailMultiAlternatives):
+    """Writes List-Unsubscribe on one line. Python's email package folds a
+    header longer than 78 characters, and before a long URL it breaks the
+    line after the colon; some clients then read the value with a leading
+    space, or not at all. A URL of ASCII characters needs no encoding and
+    RFC 5322 allows lines of 998 characters, so it is written as is."""
+
+    def message(self, *args, **kwargs):
+        message = super().message(*args, **kwargs)
+        value = self.extra_headers.get("List-Unsubscribe")
+        if value:
+            if not value.isascii() or len(value) > 950:
+                raise EmailSendError(
+                    "the unsubscribe URL must be ASCII and under 950 characters",
+                    code="header",
+                    permanent=True,
+                )
+            del message["List-Unsubscribe"]
+            # Django's setter would turn the value back into a plain string.
+            Message.__setitem__(message, "List-Unsubscribe", _Unfolded(value))
+        return message
+
+
+class _Unfolded:
+    """A header value the email package writes out as it is."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def encode(self, linesep="\n", splitchars=None, maxlinelen=None):
+        return self.value
+
+    def __str__(self):
+        return self.value
 
 
 def send_email(
