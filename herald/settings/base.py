@@ -290,3 +290,7 @@ HERALD_DIGEST_TIMEZONE = env("HERALD_DIGEST_TIMEZONE", "Asia/Shanghai")
 # A level I or II notice with nothing sent this long after issue raises a
 # warning in the admin.
 HERALD_URGENT_UNSENT_MINUTES = int(env("HERALD_URGENT_UNSENT_MINUTES", "5"))
+# How often the sweeper runs (seconds); tests shorten it.
+CELERY_BEAT_SCHEDULE["sweep-pending-notices"]["schedule"] = float(
+    env("HERALD_SWEEP_SECONDS", "60")
+)
