@@ -187,14 +187,20 @@ def claim(delivery_id):
     )
 
 
-def release(delivery_id, error_code="", error_message=""):
-    """Give back a claim whose message the provider did not take, to retry."""
-    Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.QUEUED).update(
-        claimed_at=None,
-        enqueued_at=timezone.now(),
-        error_code=str(error_code)[:32],
-        error_message=str(error_message)[:500],
-    )
+def release(delivery_id, error_code="", error_message="", claimed=True):
+    """Record a failed try that a retry can mend. A claim this attempt holds
+    (the provider refused the message after the hand-off) is given back; a
+    try refused before the hand-off still counts as an attempt."""
+    rows = Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.QUEUED)
+    error = {
+        "enqueued_at": timezone.now(),
+        "error_code": str(error_code)[:32],
+        "error_message": str(error_message)[:500],
+    }
+    if claimed:
+        rows.update(claimed_at=None, **error)
+    else:
+        rows.filter(claimed_at__isnull=True).update(attempts=F("attempts") + 1, **error)
 
 
 def mark_sent(ids):

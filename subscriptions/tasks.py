@@ -283,8 +283,7 @@ class _Chunk:
                 extra={"delivery_id": delivery.pk},
             )
             return
-        if any(claimed):
-            queries.release(delivery.pk, code, message)
+        queries.release(delivery.pk, code, message, claimed=any(claimed))
         self.retry[delivery.pk] = (str(code)[:32], message[:500])
         logger.warning(
             "%s delivery %s will be retried: %s",
