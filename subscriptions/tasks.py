@@ -352,3 +352,15 @@ def retry_failed_deliveries(notice_id):
         extra={"notice_id": notice_id},
     )
     return requeued
+
+
+@shared_task
+def send_due_digests():
+    """Send every daily digest now due (run every minute by beat); a digest
+    already sent is never sent again."""
+    from . import digests
+
+    sent = 0
+    for subscriber_id, channel, cutoff in digests.due_digests():
+        sent += bool(digests.send_digest(subscriber_id, channel, cutoff))
+    return sent
