@@ -78,6 +78,18 @@ def _reachable_on(channel):
     )
 
 
+def matching_count(notice):
+    """How many (subscriber, channel) pairs a notice reaches: its deliveries
+    once written, or what matching would write while it is still pending."""
+    written = Delivery.objects.filter(notice=notice).count()
+    if written:
+        return written
+    return sum(
+        matching_subscribers(notice, channel).count()
+        for channel in (Channel.EMAIL, Channel.SMS)
+    )
+
+
 def subscriber_slices():
     """Ranges of subscriber ids, so that a big notice is written and queued
     slice by slice and its first messages leave before its last rows are

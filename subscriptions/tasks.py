@@ -364,3 +364,41 @@ def send_due_digests():
     for subscriber_id, channel, cutoff in digests.due_digests():
         sent += bool(digests.send_digest(subscriber_id, channel, cutoff))
     return sent
+
+
+@shared_task
+def check_unsent_urgent_notices():
+    """Raise a warning on the admin dashboard for each level I or II notice
+    of the last day that has matching subscribers but sent nothing within
+    HERALD_URGENT_UNSENT_MINUTES of issue; clear it once messages go out."""
+    from .models import Delivery, UrgentNoticeAlarm
+
+    now = timezone.now()
+    late = now - timedelta(minutes=_setting("HERALD_URGENT_UNSENT_MINUTES", 5))
+    urgent = Notice.objects.filter(
+        level__lte=2, issued_at__lte=late, issued_at__gte=now - timedelta(days=1)
+    ).select_related("warning")
+    raised = 0
+    for notice in urgent:
+        sent = Delivery.objects.filter(notice=notice, sent_at__isnull=False).exists()
+        if sent:
+            UrgentNoticeAlarm.objects.filter(
+                notice=notice, cleared_at__isnull=True
+            ).update(cleared_at=now)
+            continue
+        matching = queries.matching_count(notice)
+        if not matching:
+            continue
+        alarm, created = UrgentNoticeAlarm.objects.update_or_create(
+            notice=notice, defaults={"matching": matching, "cleared_at": None}
+        )
+        raised += 1
+        if created:
+            logger.error(
+                "Level %s notice %s has %s matching subscribers and nothing sent",
+                notice.level,
+                notice.pk,
+                matching,
+                extra={"notice_id": notice.pk},
+            )
+    return raised
