@@ -28,6 +28,18 @@ def subscriber_links(subscriber):
     }
 
 
+def warning_url(notice):
+    """The public address of the notice's warning, worked out once per notice
+    object (Wagtail's page URL costs a cache lookup): a fan-out shares one
+    notice object between its messages."""
+    url = getattr(notice, "_public_warning_url", None)
+    if url is None:
+        warning = notice.warning
+        url = absolute(warning.url or f"/warnings/{warning.slug}/")
+        notice._public_warning_url = url
+    return url
+
+
 def notice_context(notice, subscriber):
     warning = notice.warning
     english = subscriber.language == "en"
@@ -42,7 +54,7 @@ def notice_context(notice, subscriber):
         "level_numeral": LEVEL_NUMERALS[notice.level],
         "is_adjustment": notice.kind == NoticeKind.ADJUSTMENT,
         "is_lifting": notice.kind == NoticeKind.LIFTING,
-        "warning_url": absolute(warning.url or f"/warnings/{warning.slug}/"),
+        "warning_url": warning_url(notice),
         **subscriber_links(subscriber),
     }
 

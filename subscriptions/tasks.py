@@ -119,6 +119,11 @@ def send_deliveries(delivery_ids, attempt=0, queue=queues.ROUTINE):
     if not deliveries:
         return 0
 
+    # One notice object per notice, so what is worked out once for a notice
+    # (its public URL) serves every message of the chunk.
+    shared = {}
+    for delivery in deliveries:
+        delivery.notice = shared.setdefault(delivery.notice_id, delivery.notice)
     _relax_commit_durability()
     chunk = _Chunk()
     try:

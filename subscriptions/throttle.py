@@ -60,8 +60,13 @@ def wait_for_slot(provider):
 
 
 def reserve(provider, rate):
-    """Reserve the next slot; returns how many seconds from now it starts."""
-    interval_us = max(1, round(1_000_000 / rate))
+    """Reserve the next slot; returns how many seconds from now it starts.
+
+    Slots are spaced a little wider than 1 / rate (HERALD_RATE_HEADROOM,
+    default 2 %): a message handed over a few milliseconds after its slot
+    must not push the provider's count for some second over the rate."""
+    headroom = float(getattr(settings, "HERALD_RATE_HEADROOM", 0.02))
+    interval_us = max(1, round(1_000_000 * (1 + headroom) / rate))
     burst = max(1, int(getattr(settings, "HERALD_RATE_BURST", 1)))
     url = getattr(settings, "REDIS_URL", None)
     if not url:

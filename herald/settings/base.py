@@ -208,10 +208,11 @@ TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN")
 TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID")
 TWILIO_FROM = env("TWILIO_FROM")
 TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL")
-HERALD_SMS_PROVIDER = (
+HERALD_SMS_PROVIDER = env(
+    "HERALD_SMS_PROVIDER",
     "subscriptions.channels.sms.TwilioSmsProvider"
     if TWILIO_ACCOUNT_SID
-    else "subscriptions.channels.sms.OutboxSmsProvider"
+    else "subscriptions.channels.sms.OutboxSmsProvider",
 )
 
 # Delivery pipeline.
@@ -294,3 +295,6 @@ HERALD_URGENT_UNSENT_MINUTES = int(env("HERALD_URGENT_UNSENT_MINUTES", "5"))
 CELERY_BEAT_SCHEDULE["sweep-pending-notices"]["schedule"] = float(
     env("HERALD_SWEEP_SECONDS", "60")
 )
+# Slots of the rate limit are this much wider than 1 / rate, so that jitter in
+# handing messages over never puts a provider's second over its rate.
+HERALD_RATE_HEADROOM = float(env("HERALD_RATE_HEADROOM", "0.02"))

@@ -44,5 +44,5 @@ def test_two_processes_share_one_bucket_and_never_beat_its_rate(clean_redis, set
     )
     assert len(slots) == 100
     assert slots[-1] - slots[0] >= 99 / 50 - 0.05  # a hundred slots 20 ms apart
-    assert busiest_second <= 51
+    assert busiest_second <= 50
     throttle.reset("shared")

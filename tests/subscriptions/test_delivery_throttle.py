@@ -9,6 +9,7 @@ from subscriptions import throttle
 def bucket(settings):
     settings.REDIS_URL = None
     settings.HERALD_RATE_BURST = 1
+    settings.HERALD_RATE_HEADROOM = 0
     throttle.reset("test-provider")
     yield "test-provider"
     throttle.reset("test-provider")
