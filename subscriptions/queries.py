@@ -191,12 +191,34 @@ def claim(delivery_id):
     """Take a delivery for this attempt, just before its message leaves: an
     atomic UPDATE, so of two workers holding the same id only one sends.
     Committed at once (autocommit), so a worker that dies after the hand-off
-    leaves the delivery marked as handed over, never sent twice."""
-    return bool(
-        Delivery.objects.filter(
-            pk=delivery_id, status=DeliveryStatus.QUEUED, claimed_at__isnull=True
-        ).update(claimed_at=timezone.now(), attempts=F("attempts") + 1)
-    )
+    leaves the delivery marked as handed over, never sent twice. Plain SQL:
+    it runs once per message of every fan-out."""
+    table = Delivery._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET claimed_at = %s, attempts = attempts + 1 "  # noqa: S608
+            "WHERE id = %s AND status = %s AND claimed_at IS NULL",
+            [timezone.now(), delivery_id, DeliveryStatus.QUEUED],
+        )
+        return cursor.rowcount == 1
+
+
+def record_sent(delivery_id, provider_id=""):
+    """queued -> sent with the provider's id (once per message, plain SQL)."""
+    table = Delivery._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, sent_at = %s, provider_id = %s "  # noqa: S608
+            "WHERE id = %s AND status = %s",
+            [
+                DeliveryStatus.SENT,
+                timezone.now(),
+                provider_id or "",
+                delivery_id,
+                DeliveryStatus.QUEUED,
+            ],
+        )
+        return cursor.rowcount == 1
 
 
 def release(delivery_id, error_code="", error_message="", claimed=True):

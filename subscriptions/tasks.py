@@ -257,7 +257,7 @@ class _Chunk:
                 status,
             )
             return
-        queries.advance(delivery.pk, DeliveryStatus.SENT, provider_id=sid or "")
+        queries.record_sent(delivery.pk, sid)
         self.sent_count += 1
         logger.info(
             "SMS delivery %s sent", delivery.pk, extra={"delivery_id": delivery.pk}
