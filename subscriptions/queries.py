@@ -24,7 +24,7 @@ from .models import (
 TOLD_STATUSES = (DeliveryStatus.QUEUED, DeliveryStatus.SENT, DeliveryStatus.DELIVERED)
 
 
-def matching_subscribers(notice, channel):
+def matching_subscribers(notice, channel, subscriber_range=None):
     """Subscribers a notice reaches on a channel: categories (a parent covers
     its children), level threshold, kind, origins, confirmed, not opted out,
     not suppressed; plus, for a level change or lifting, everyone told of the
@@ -60,6 +60,9 @@ def matching_subscribers(notice, channel):
         wanted = wanted | (Q(pk__in=told_before) & Q(left_at__isnull=True))
 
     reachable = _reachable_on(channel)
+    if subscriber_range is not None:
+        # Inside the subquery, so that a slice reads only its own subscribers.
+        reachable &= Q(pk__range=subscriber_range)
     return Subscriber.objects.filter(wanted & reachable).values("pk").distinct()
 
 
@@ -116,14 +119,13 @@ def write_deliveries(notice, subscriber_range=None):
     now = timezone.now()
     written = []
     for channel in (Channel.EMAIL, Channel.SMS):
-        matched = Subscriber.objects.filter(
-            pk__in=matching_subscribers(notice, channel)
+        matched = (
+            Subscriber.objects.filter(
+                pk__in=matching_subscribers(notice, channel, subscriber_range)
+            )
+            .annotate(matched_id=F("pk"), matched_frequency=F("frequency"))
+            .values("matched_id", "matched_frequency")
         )
-        if subscriber_range is not None:
-            matched = matched.filter(pk__range=subscriber_range)
-        matched = matched.annotate(
-            matched_id=F("pk"), matched_frequency=F("frequency")
-        ).values("matched_id", "matched_frequency")
         select_sql, select_params = matched.query.sql_with_params()
         digest_sql = "m.matched_frequency = %s AND %s > 2"
         columns = (
