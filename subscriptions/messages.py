@@ -40,7 +40,7 @@ def warning_url(notice):
     return url
 
 
-def notice_context(notice, subscriber):
+def notice_context(notice, subscriber, links=True):
     warning = notice.warning
     english = subscriber.language == "en"
     return {
@@ -55,7 +55,8 @@ def notice_context(notice, subscriber):
         "is_adjustment": notice.kind == NoticeKind.ADJUSTMENT,
         "is_lifting": notice.kind == NoticeKind.LIFTING,
         "warning_url": warning_url(notice),
-        **subscriber_links(subscriber),
+        # Signing the manage and unsubscribe links costs; an SMS carries none.
+        **(subscriber_links(subscriber) if links else {}),
     }
 
 
@@ -72,7 +73,7 @@ def render_email(notice, subscriber):
 
 
 def render_sms(notice, subscriber):
-    context = notice_context(notice, subscriber)
+    context = notice_context(notice, subscriber, links=False)
     with translation.override(subscriber.language):
         body = render_to_string("subscriptions/sms/notice.txt", context)
     return settings.HERALD_SMS_SIGNATURE + " ".join(body.split())
