@@ -190,11 +190,9 @@ def deliveries_to_send(ids):
 
 
 def claim(delivery_id):
-    """Take a delivery for this attempt, just before its message leaves: an
-    atomic UPDATE, so of two workers holding the same id only one sends.
-    Committed at once (autocommit), so a worker that dies after the hand-off
-    leaves the delivery marked as handed over, never sent twice. Plain SQL:
-    it runs once per message of every fan-out."""
+    """Take a delivery for this attempt before its message is built for the
+    provider: an atomic UPDATE, so of two workers holding the same id only
+    one sends. Plain SQL: it runs once per message of every fan-out."""
     table = Delivery._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -203,6 +201,48 @@ def claim(delivery_id):
             [timezone.now(), delivery_id, DeliveryStatus.QUEUED],
         )
         return cursor.rowcount == 1
+
+
+def mark_handed(delivery_id, wait=True):
+    """Note, in `sent_at` of a still-queued delivery, that its message is
+    being handed to the provider. A worker that dies after this mark may
+    have sent the message; one that dies before it has not.
+
+    With `wait=False` (SMTP, on PostgreSQL, outside a transaction) the
+    UPDATE is written to the server and committed there without waiting for
+    its answer, and the caller writes the final "." straight after: the
+    window in which a killed worker leaves a marked but unsent message is a
+    couple of system calls. The returned callable collects the answer."""
+    table = Delivery._meta.db_table
+    if wait or connection.vendor != "postgresql" or connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET sent_at = %s WHERE id = %s AND status = %s",  # noqa: S608
+                [timezone.now(), delivery_id, DeliveryStatus.QUEUED],
+            )
+        return True
+    from psycopg import pq
+
+    connection.ensure_connection()
+    pgconn = connection.connection.pgconn
+    pgconn.send_query_params(
+        f"UPDATE {table} SET sent_at = now() WHERE id = $1 AND status = $2".encode(),  # noqa: S608
+        [str(delivery_id).encode(), DeliveryStatus.QUEUED.encode()],
+    )
+    while pgconn.flush():
+        pass
+
+    def collect():
+        error = None
+        while (result := pgconn.get_result()) is not None:
+            if result.status != pq.ExecStatus.COMMAND_OK:
+                error = result.error_message.decode(errors="replace")
+        if error:
+            from django.db import DatabaseError
+
+            raise DatabaseError(error)
+
+    return collect
 
 
 def record_sent(delivery_id, provider_id=""):
@@ -225,8 +265,8 @@ def record_sent(delivery_id, provider_id=""):
 
 def release(delivery_id, error_code="", error_message="", claimed=True):
     """Record a failed try that a retry can mend. A claim this attempt holds
-    (the provider refused the message after the hand-off) is given back; a
-    try refused before the hand-off still counts as an attempt."""
+    (the provider refused the message) is given back; a try refused before
+    the claim still counts as an attempt."""
     rows = Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.QUEUED)
     error = {
         "enqueued_at": timezone.now(),
@@ -234,7 +274,7 @@ def release(delivery_id, error_code="", error_message="", claimed=True):
         "error_message": str(error_message)[:500],
     }
     if claimed:
-        rows.update(claimed_at=None, **error)
+        rows.update(claimed_at=None, sent_at=None, **error)
     else:
         rows.filter(claimed_at__isnull=True).update(attempts=F("attempts") + 1, **error)
 
@@ -275,18 +315,34 @@ def stale_queued_deliveries(older_than):
 
 
 def settle_abandoned_claims(older_than):
-    """A delivery claimed before `older_than` and still queued was handed to
-    its provider by a worker that died before recording the result. It may
-    well have arrived, and sending it again could tell someone twice, so it
-    is recorded as sent, with a note saying why."""
-    return Delivery.objects.filter(
+    """Deliveries claimed before `older_than` and still queued belong to a
+    worker that died. Those marked as handed over may well have arrived, and
+    sending them again could tell someone twice, so they are recorded as
+    sent, with a note saying why; the others never left and are given back.
+    Returns (recorded sent, {level: ids given back})."""
+    abandoned = Delivery.objects.filter(
         status=DeliveryStatus.QUEUED, claimed_at__lt=older_than
-    ).update(
+    )
+    settled = abandoned.filter(sent_at__isnull=False).update(
         status=DeliveryStatus.SENT,
-        sent_at=F("claimed_at"),
         error_code="worker_lost",
         error_message="worker lost after handing the message over; assumed sent",
     )
+    rows = list(
+        abandoned.filter(sent_at__isnull=True, digest=False).values_list(
+            "pk", "notice__level"
+        )
+    )
+    by_level = {}
+    for pk, level in rows:
+        by_level.setdefault(level, []).append(pk)
+    Delivery.objects.filter(pk__in=[pk for pk, _level in rows]).update(
+        claimed_at=None, enqueued_at=timezone.now()
+    )
+    Delivery.objects.filter(
+        status=DeliveryStatus.QUEUED, claimed_at__lt=older_than, digest=True
+    ).update(claimed_at=None)
+    return settled, by_level
 
 
 def requeue_failed(ids):

@@ -95,7 +95,14 @@ def sweep_pending_notices():
 
     now = timezone.now()
     claim_timeout = _setting("HERALD_SEND_CLAIM_TIMEOUT", 120)
-    settled = queries.settle_abandoned_claims(now - timedelta(seconds=claim_timeout))
+    settled, released = queries.settle_abandoned_claims(
+        now - timedelta(seconds=claim_timeout)
+    )
+    for level, ids in released.items():
+        queue_chunks(ids, queues.for_level(level))
+        logger.warning(
+            "Queued %s deliveries again: a dead worker had taken them", len(ids)
+        )
     if settled:
         logger.warning(
             "%s deliveries were handed over by a worker that died before "
@@ -170,11 +177,12 @@ class _Chunk:
     def send_email(self, delivery):
         subscriber = delivery.subscriber
         subject, text, html = render_email(delivery.notice, subscriber)
-        claimed = []
+        if not queries.claim(delivery.pk):
+            return  # another attempt has it
+        claimed = [True]
 
         def hand_off():
-            claimed.append(queries.claim(delivery.pk))
-            return claimed[-1]
+            return queries.mark_handed(delivery.pk, wait=False)
 
         try:
             if self.email_connection is None:
@@ -209,11 +217,12 @@ class _Chunk:
         subscriber = delivery.subscriber
         body = render_sms(delivery.notice, subscriber)
         self.sms = self.sms or sms_provider()
-        claimed = []
+        if not queries.claim(delivery.pk):
+            return  # another attempt has it
+        claimed = [True]
 
         def hand_off():
-            claimed.append(queries.claim(delivery.pk))
-            return claimed[-1]
+            return queries.mark_handed(delivery.pk)
 
         throttle.wait_for_slot(Channel.SMS)
         try:

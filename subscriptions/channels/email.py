@@ -47,12 +47,17 @@ class _HandOffMixin:
         if not text.endswith(b"\r\n"):
             text += b"\r\n"
         self.send(text)
-        if not hook():
+        handed = hook()
+        if not handed:
             # The server is still reading data: only dropping the connection
             # makes it forget the message.
             self.close()
             raise ClaimLost()
-        self.send(b".\r\n")
+        try:
+            self.send(b".\r\n")
+        finally:
+            if callable(handed):
+                handed()  # the hand-off mark, sent just before the dot
         return self.getreply()
 
 
@@ -168,15 +173,20 @@ def send_email(
 ):
     """Send one message. `hand_off()` is called once, just before the server
     commits the message; when it returns False, nothing is sent and
-    `ClaimLost` is raised."""
+    `ClaimLost` is raised; when it returns a callable, that is called once
+    the final dot is written (to collect an answer sent ahead)."""
     message = build_message(
         connection, to, subject, text, html, unsubscribe_url, list_id
     )
     smtp = isinstance(connection, HandOffEmailBackend)
     if smtp:
         connection.hand_off = hand_off
-    elif hand_off is not None and not hand_off():
-        raise ClaimLost()
+    elif hand_off is not None:
+        handed = hand_off()
+        if not handed:
+            raise ClaimLost()
+        if callable(handed):
+            handed()
     try:
         message.send()
     except ClaimLost:

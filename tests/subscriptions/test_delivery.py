@@ -132,7 +132,26 @@ def test_the_back_off_grows_exponentially_with_jitter_and_a_cap(settings):
     assert len({round(tasks.retry_countdown(1), 6) for _ in range(5)}) > 1
 
 
-def test_the_sweeper_settles_a_claim_left_by_a_dead_worker_as_sent(
+def test_the_sweeper_records_as_sent_a_message_a_dead_worker_handed_over(
+    warning_index, scripted_sms, settings
+):
+    factories.subscriber(email=False)
+    page = factories.warning()
+    (row_id, _digest), *_ = queries.write_deliveries(page.notices.get())
+    queries.claim(row_id)
+    queries.mark_handed(row_id)
+    Delivery.objects.filter(pk=row_id).update(
+        claimed_at=timezone.now() - timezone.timedelta(minutes=10)
+    )
+
+    tasks.sweep_pending_notices()
+
+    delivery = Delivery.objects.get(pk=row_id)
+    assert (delivery.status, delivery.error_code) == ("sent", "worker_lost")
+    assert not scripted_sms.SENT
+
+
+def test_the_sweeper_sends_a_delivery_a_dead_worker_took_but_never_handed_over(
     warning_index, scripted_sms, settings
 ):
     factories.subscriber(email=False)
@@ -146,8 +165,8 @@ def test_the_sweeper_settles_a_claim_left_by_a_dead_worker_as_sent(
     tasks.sweep_pending_notices()
 
     delivery = Delivery.objects.get(pk=row_id)
-    assert (delivery.status, delivery.error_code) == ("sent", "worker_lost")
-    assert not scripted_sms.SENT
+    assert (delivery.status, delivery.error_code) == ("sent", "")
+    assert len(scripted_sms.SENT) == 1
 
 
 def test_the_sweeper_queues_again_a_delivery_whose_send_task_was_lost(
