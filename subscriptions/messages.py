@@ -14,6 +14,12 @@ def absolute(path):
     return settings.HERALD_BASE_URL + path
 
 
+def list_id():
+    """The List-Id of notice mail (RFC 2919): a name and a dotted id."""
+    host = settings.HERALD_BASE_URL.split("//")[-1].split("/")[0].split(":")[0]
+    return f"Herald <notices.{host}>"
+
+
 def subscriber_links(subscriber):
     token = manage_token(subscriber)
     return {
@@ -22,7 +28,19 @@ def subscriber_links(subscriber):
     }
 
 
-def notice_context(notice, subscriber):
+def warning_url(notice):
+    """The public address of the notice's warning, worked out once per notice
+    object (Wagtail's page URL costs a cache lookup): a fan-out shares one
+    notice object between its messages."""
+    url = getattr(notice, "_public_warning_url", None)
+    if url is None:
+        warning = notice.warning
+        url = absolute(warning.url or f"/warnings/{warning.slug}/")
+        notice._public_warning_url = url
+    return url
+
+
+def notice_context(notice, subscriber, links=True):
     warning = notice.warning
     english = subscriber.language == "en"
     return {
@@ -36,8 +54,9 @@ def notice_context(notice, subscriber):
         "level_numeral": LEVEL_NUMERALS[notice.level],
         "is_adjustment": notice.kind == NoticeKind.ADJUSTMENT,
         "is_lifting": notice.kind == NoticeKind.LIFTING,
-        "warning_url": absolute(warning.url or f"/warnings/{warning.slug}/"),
-        **subscriber_links(subscriber),
+        "warning_url": warning_url(notice),
+        # Signing the manage and unsubscribe links costs; an SMS carries none.
+        **(subscriber_links(subscriber) if links else {}),
     }
 
 
@@ -54,7 +73,7 @@ def render_email(notice, subscriber):
 
 
 def render_sms(notice, subscriber):
-    context = notice_context(notice, subscriber)
+    context = notice_context(notice, subscriber, links=False)
     with translation.override(subscriber.language):
         body = render_to_string("subscriptions/sms/notice.txt", context)
     return settings.HERALD_SMS_SIGNATURE + " ".join(body.split())

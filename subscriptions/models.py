@@ -217,6 +217,12 @@ class Delivery(models.Model):
     error_code = models.CharField(max_length=32, blank=True)
     error_message = models.CharField(max_length=500, blank=True)
     queued_at = models.DateTimeField(default=timezone.now)
+    # When a send task was last queued for this delivery; the sweeper queues
+    # again any delivery whose task was lost.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    # Set by the one attempt that hands the message to the provider (an
+    # atomic claim), so two workers never both send it.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
@@ -227,7 +233,15 @@ class Delivery(models.Model):
                 fields=["notice", "subscriber", "channel"], name="delivery_unique"
             )
         ]
-        indexes = [models.Index(fields=["notice", "status"])]
+        indexes = [
+            models.Index(fields=["notice", "status"]),
+            models.Index(
+                fields=["enqueued_at"],
+                condition=models.Q(status="queued"),
+                name="delivery_queued_enqueued",
+            ),
+            models.Index(fields=["notice", "sent_at"], name="delivery_notice_sent"),
+        ]
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
 
@@ -254,3 +268,23 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class UrgentNoticeAlarm(models.Model):
+    """Raised by the scheduled check when a level I or II notice has matching
+    subscribers but no message went out within five minutes; shown to staff
+    on the admin dashboard until the notice's messages go out."""
+
+    notice = models.OneToOneField(
+        "alerts.Notice", on_delete=models.CASCADE, related_name="urgent_alarm"
+    )
+    matching = models.PositiveIntegerField(_("matching subscribers"), default=0)
+    raised_at = models.DateTimeField(default=timezone.now)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("unsent urgent notice")
+        verbose_name_plural = _("unsent urgent notices")
+
+    def __str__(self):
+        return f"Alarm for notice {self.notice_id}"

@@ -1,11 +1,15 @@
-"""Queue names. `make worker` listens to every one (a test proves it)."""
+"""Queue names. `make worker` listens to every one (a test proves it), in
+the order written here: with `queue_order_strategy = "priority"` (see
+settings) a worker always takes from the first non-empty queue, so a code
+or a confirmation never waits behind a fan-out, and level I and II notices
+never wait behind level III and IV."""
 
-URGENT = "notices-urgent"  # level I and II notices
-ROUTINE = "notices-routine"  # level III and IV notices, digests
 VERIFICATION = "verification"  # confirmations and codes, never behind a fan-out
 DISPATCH = "dispatch"  # matching subscribers to a notice, sweepers
+URGENT = "notices-urgent"  # level I and II notices
+ROUTINE = "notices-routine"  # level III and IV notices, digests
 
-ALL = (URGENT, ROUTINE, VERIFICATION, DISPATCH)
+ALL = (VERIFICATION, DISPATCH, URGENT, ROUTINE)
 
 
 def for_level(level):
@@ -15,7 +19,11 @@ def for_level(level):
 _TASK_QUEUES = {
     "subscriptions.tasks.dispatch_notice": DISPATCH,
     "subscriptions.tasks.sweep_pending_notices": DISPATCH,
+    "subscriptions.tasks.check_unsent_urgent_notices": DISPATCH,
+    "subscriptions.tasks.retry_failed_deliveries": DISPATCH,
     "subscriptions.tasks.send_deliveries": ROUTINE,
+    "subscriptions.digests.send_due_digests": ROUTINE,
+    "subscriptions.tasks.send_due_digests": ROUTINE,
     "subscriptions.confirmations.send_email_confirmation": VERIFICATION,
     "subscriptions.confirmations.send_phone_code": VERIFICATION,
 }

@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
+from laces.components import Component
 from wagtail import hooks
 from wagtail.admin.auth import require_admin_access
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -26,7 +27,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from alerts.models import ProductCategory
 
-from . import signup
+from . import report_views, signup
 from .forms import normalise_email, normalise_phone
 from .models import (
     Audience,
@@ -35,6 +36,7 @@ from .models import (
     RecipientList,
     Subscriber,
     Suppression,
+    UrgentNoticeAlarm,
 )
 
 
@@ -309,3 +311,71 @@ def register_subscriber_counts_menu_item():
         icon_name="user",
         order=700,
     )
+
+
+# --- Notice delivery report ----------------------------------------------
+# A list of notices with their delivery counts, a report on each notice
+# (counts, timings, a chart, failures, retry, CSV), and a dashboard warning
+# when a level I or II notice goes unsent.
+
+
+@hooks.register("register_admin_urls")
+def _notice_report_urls():
+    return [
+        path(
+            "notices/",
+            report_views.notice_list,
+            name="subscriptions_notice_list",
+        ),
+        path(
+            "notices/<int:notice_id>/deliveries/",
+            report_views.notice_report,
+            name="subscriptions_notice_report",
+        ),
+        path(
+            "notices/<int:notice_id>/deliveries/retry/",
+            report_views.retry_failed,
+            name="subscriptions_notice_retry",
+        ),
+        path(
+            "notices/<int:notice_id>/deliveries.csv",
+            report_views.deliveries_csv,
+            name="subscriptions_notice_csv",
+        ),
+    ]
+
+
+class _DeliveryMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("subscriptions.view_delivery")
+
+
+@hooks.register("register_admin_menu_item")
+def _notice_report_menu_item():
+    return _DeliveryMenuItem(
+        _("Notice deliveries"),
+        reverse("subscriptions_notice_list"),
+        icon_name="mail",
+        order=310,
+    )
+
+
+class UnsentUrgentNoticesPanel(Component):
+    """The dashboard warning raised by `check_unsent_urgent_notices`."""
+
+    name = "unsent_urgent_notices"
+    order = 10
+    template_name = "subscriptions/admin/alarms.html"
+
+    def get_context_data(self, parent_context=None):
+        return {
+            "alarms": UrgentNoticeAlarm.objects.filter(
+                cleared_at__isnull=True
+            ).select_related("notice", "notice__warning")
+        }
+
+
+@hooks.register("construct_homepage_panels")
+def _add_unsent_urgent_notices_panel(request, panels):
+    if request.user.has_perm("subscriptions.view_delivery"):
+        panels.insert(0, UnsentUrgentNoticesPanel())

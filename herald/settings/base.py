@@ -108,7 +108,7 @@ REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "herald.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "herald",
         }
@@ -209,10 +209,11 @@ TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN")
 TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID")
 TWILIO_FROM = env("TWILIO_FROM")
 TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL")
-HERALD_SMS_PROVIDER = (
+HERALD_SMS_PROVIDER = env(
+    "HERALD_SMS_PROVIDER",
     "subscriptions.channels.sms.TwilioSmsProvider"
     if TWILIO_ACCOUNT_SID
-    else "subscriptions.channels.sms.OutboxSmsProvider"
+    else "subscriptions.channels.sms.OutboxSmsProvider",
 )
 
 # Delivery pipeline.
@@ -287,3 +288,34 @@ LOGGING = {
 # Open data: requests a client may make to /api/v1/ per window ("120/60" is
 # 120 a minute); clients are told apart as HERALD_TRUSTED_PROXIES says.
 HERALD_API_RATE_LIMIT = env("HERALD_API_RATE_LIMIT", "120/60")
+
+
+# Delivery engine. Workers take from the first non-empty queue in
+# the order of subscriptions/queues.py: codes, matching, level I-II, level
+# III-IV.
+CELERY_BROKER_TRANSPORT_OPTIONS["queue_order_strategy"] = "priority"
+# Rate limits: at most HERALD_RATE_BURST messages at once, then one every
+# 1 / rate seconds (HERALD_SMS_RATE, HERALD_EMAIL_RATE above).
+HERALD_RATE_BURST = int(env("HERALD_RATE_BURST", "1"))
+# Subscribers matched and queued per slice, so the first messages leave
+# before the last rows of a big notice are written.
+HERALD_DISPATCH_SLICE = int(env("HERALD_DISPATCH_SLICE", "20000"))
+HERALD_SEND_RETRY_BASE_SECONDS = float(env("HERALD_SEND_RETRY_BASE_SECONDS", "5"))
+HERALD_SEND_RETRY_MAX_SECONDS = float(env("HERALD_SEND_RETRY_MAX_SECONDS", "600"))
+# A delivery handed over this long ago and still unrecorded was sent by a
+# worker that died: it is recorded as sent, never sent twice.
+HERALD_SEND_CLAIM_TIMEOUT = float(env("HERALD_SEND_CLAIM_TIMEOUT", "120"))
+# A queued delivery whose send task was queued this long ago is queued again.
+HERALD_SEND_STALE_SECONDS = float(env("HERALD_SEND_STALE_SECONDS", "900"))
+# Daily digests: local time and zone.
+HERALD_DIGEST_TIMEZONE = env("HERALD_DIGEST_TIMEZONE", "Asia/Shanghai")
+# A level I or II notice with nothing sent this long after issue raises a
+# warning in the admin.
+HERALD_URGENT_UNSENT_MINUTES = int(env("HERALD_URGENT_UNSENT_MINUTES", "5"))
+# How often the sweeper runs (seconds); tests shorten it.
+CELERY_BEAT_SCHEDULE["sweep-pending-notices"]["schedule"] = float(
+    env("HERALD_SWEEP_SECONDS", "60")
+)
+# Slots of the rate limit are this much wider than 1 / rate, so that jitter in
+# handing messages over never puts a provider's second over its rate.
+HERALD_RATE_HEADROOM = float(env("HERALD_RATE_HEADROOM", "0.02"))

@@ -1,10 +1,24 @@
 """Email through Django's configured backend: SMTP in production, the
-outbox by default."""
+outbox by default.
 
-from email.header import Header
+Over SMTP the message is claimed (see `queries.claim`) at the last possible
+moment: after the server has taken the whole text but before the final
+"." that commits it. A worker killed before the claim leaves nothing at the
+server (it drops a message whose data never ended) and the delivery is sent
+again later; a worker killed after it leaves the delivery marked as handed
+over, so nobody gets a second copy.
+"""
+
+import re
+import smtplib
+from email.message import Message
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpEmailBackend
+from django.utils.module_loading import import_string
+
+from . import ClaimLost
 
 
 class EmailSendError(Exception):
@@ -16,9 +30,71 @@ class EmailSendError(Exception):
         self.permanent = permanent
 
 
+class _HandOffMixin:
+    """smtplib's DATA command with a hook before the closing dot."""
+
+    before_final_dot = None
+
+    def data(self, msg):
+        hook = self.before_final_dot
+        if hook is None:
+            return super().data(msg)
+        self.putcmd("data")
+        code, reply = self.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        text = re.sub(rb"(?m)^\.", b"..", msg)
+        if not text.endswith(b"\r\n"):
+            text += b"\r\n"
+        self.send(text)
+        handed = hook()
+        if not handed:
+            # The server is still reading data: only dropping the connection
+            # makes it forget the message.
+            self.close()
+            raise ClaimLost()
+        try:
+            self.send(b".\r\n")
+        finally:
+            if callable(handed):
+                handed()  # the hand-off mark, sent just before the dot
+        return self.getreply()
+
+
+class HandOffSMTP(_HandOffMixin, smtplib.SMTP):
+    pass
+
+
+class HandOffSMTPSSL(_HandOffMixin, smtplib.SMTP_SSL):
+    pass
+
+
+class HandOffEmailBackend(SmtpEmailBackend):
+    """Django's SMTP backend, calling `hand_off()` before each closing dot."""
+
+    hand_off = None
+
+    @property
+    def connection_class(self):
+        return HandOffSMTPSSL if self.use_ssl else HandOffSMTP
+
+    def _send(self, email_message):
+        if self.connection is not None:
+            self.connection.before_final_dot = self.hand_off
+        try:
+            return super()._send(email_message)
+        except ClaimLost:
+            self.connection = None  # closed in data(); opened again when needed
+            raise
+
+
 def open_connection():
     """One connection for a chunk of messages."""
-    connection = get_connection(fail_silently=False)
+    backend = import_string(settings.EMAIL_BACKEND)
+    if issubclass(backend, SmtpEmailBackend):
+        connection = HandOffEmailBackend(fail_silently=False)
+    else:
+        connection = get_connection(fail_silently=False)
     connection.open()
     return connection
 
@@ -28,14 +104,16 @@ def clean_header(value):
     return " ".join(str(value).split())
 
 
-def send_email(connection, to, subject, text, html, unsubscribe_url=None, list_id=None):
+def build_message(
+    connection, to, subject, text, html, unsubscribe_url=None, list_id=None
+):
     headers = {}
+    if list_id:
+        headers["List-Id"] = clean_header(list_id)
     if unsubscribe_url:
         headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    if list_id:
-        headers["List-Id"] = Header(list_id, "utf-8").encode()
-    message = EmailMultiAlternatives(
+    message = NoticeEmail(
         subject=clean_header(subject),
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -44,12 +122,86 @@ def send_email(connection, to, subject, text, html, unsubscribe_url=None, list_i
         connection=connection,
     )
     message.attach_alternative(html, "text/html")
+    return message
+
+
+class NoticeEmail(EmailMultiAlternatives):
+    """Writes List-Unsubscribe on one line. Python's email package folds a
+    header longer than 78 characters, and before a long URL it breaks the
+    line after the colon; some clients then read the value with a leading
+    space, or not at all. A URL of ASCII characters needs no encoding and
+    RFC 5322 allows lines of 998 characters, so it is written as is."""
+
+    def message(self, *args, **kwargs):
+        message = super().message(*args, **kwargs)
+        value = self.extra_headers.get("List-Unsubscribe")
+        if value:
+            if not value.isascii() or len(value) > 950:
+                raise EmailSendError(
+                    "the unsubscribe URL must be ASCII and under 950 characters",
+                    code="header",
+                    permanent=True,
+                )
+            del message["List-Unsubscribe"]
+            # Django's setter would turn the value back into a plain string.
+            Message.__setitem__(message, "List-Unsubscribe", _Unfolded(value))
+        return message
+
+
+class _Unfolded:
+    """A header value the email package writes out as it is."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def encode(self, linesep="\n", splitchars=None, maxlinelen=None):
+        return self.value
+
+    def __str__(self):
+        return self.value
+
+
+def send_email(
+    connection,
+    to,
+    subject,
+    text,
+    html,
+    unsubscribe_url=None,
+    list_id=None,
+    hand_off=None,
+):
+    """Send one message. `hand_off()` is called once, just before the server
+    commits the message; when it returns False, nothing is sent and
+    `ClaimLost` is raised; when it returns a callable, that is called once
+    the final dot is written (to collect an answer sent ahead)."""
+    message = build_message(
+        connection, to, subject, text, html, unsubscribe_url, list_id
+    )
+    smtp = isinstance(connection, HandOffEmailBackend)
+    if smtp:
+        connection.hand_off = hand_off
+    elif hand_off is not None:
+        handed = hand_off()
+        if not handed:
+            raise ClaimLost()
+        if callable(handed):
+            handed()
     try:
         message.send()
-    except Exception as error:  # smtplib's errors carry the reply code
+    except ClaimLost:
+        raise
+    except (smtplib.SMTPException, OSError) as error:
         code = getattr(error, "smtp_code", "") or ""
         if not code and getattr(error, "recipients", None):
             first = next(iter(error.recipients.values()))
             code = first[0] if isinstance(first, tuple) else ""
         permanent = bool(code) and 500 <= int(code) < 600
-        raise EmailSendError(str(error), code=code, permanent=permanent) from error
+        raise EmailSendError(
+            str(error) or type(error).__name__,
+            code=code or "network",
+            permanent=permanent,
+        ) from error
+    finally:
+        if smtp:
+            connection.hand_off = None

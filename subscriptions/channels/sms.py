@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from ..models import Channel, OutboxMessage
+from . import ClaimLost
 
 
 class SmsSendError(Exception):
@@ -28,8 +29,10 @@ class SmsProvider:
         """Who messages come from, as opt-outs are kept per sender."""
         raise NotImplementedError
 
-    def send(self, to, body, status_callback=None):
-        """Send and return the provider's message id."""
+    def send(self, to, body, status_callback=None, hand_off=None):
+        """Send and return the provider's message id. `hand_off()` is called
+        once, just before the message leaves; when it returns False nothing
+        is sent and `ClaimLost` is raised."""
         raise NotImplementedError
 
 
@@ -39,7 +42,9 @@ class OutboxSmsProvider(SmsProvider):
     def sender(self):
         return "outbox"
 
-    def send(self, to, body, status_callback=None):
+    def send(self, to, body, status_callback=None, hand_off=None):
+        if hand_off is not None and not hand_off():
+            raise ClaimLost()
         message = OutboxMessage.objects.create(channel=Channel.SMS, to=to, body=body)
         return f"outbox-{message.pk}"
 
@@ -47,6 +52,8 @@ class OutboxSmsProvider(SmsProvider):
 # Twilio error codes: https://www.twilio.com/docs/api/errors
 TWILIO_OPTED_OUT = {21610}
 TWILIO_INVALID_NUMBER = {21211, 21614}
+TWILIO_RETRY_CODES = {20429}  # too many requests
+TWILIO_RETRY_STATUSES = {429}
 
 
 class TwilioSmsProvider(SmsProvider):
@@ -67,7 +74,7 @@ class TwilioSmsProvider(SmsProvider):
     def sender(self):
         return settings.TWILIO_MESSAGING_SERVICE_SID or settings.TWILIO_FROM
 
-    def send(self, to, body, status_callback=None):
+    def send(self, to, body, status_callback=None, hand_off=None):
         from twilio.base.exceptions import TwilioRestException
 
         arguments = {"to": to, "body": body}
@@ -77,12 +84,14 @@ class TwilioSmsProvider(SmsProvider):
             arguments["from_"] = settings.TWILIO_FROM
         if status_callback:
             arguments["status_callback"] = status_callback
+        if hand_off is not None and not hand_off():
+            raise ClaimLost()
         try:
             message = self.client.messages.create(**arguments)
         except TwilioRestException as error:
             code = error.code or error.status
-            retryable = (
-                error.status == 429 or error.code == 20429 or error.status >= 500
+            retryable = error.status in TWILIO_RETRY_STATUSES or (
+                error.code in TWILIO_RETRY_CODES or error.status >= 500
             )
             raise SmsSendError(
                 error.msg or str(error),

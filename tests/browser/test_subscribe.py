@@ -157,12 +157,6 @@ def notice_email(smtp_server):
     return subscriber, raw
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Python's email package folds the long header; engineer C's "
-    "channels/email.py on branch work-c writes it on one line. Remove this "
-    "mark once that branch is merged.",
-)
 def test_a_long_tokens_list_unsubscribe_header_arrives_unencoded_on_one_line(
     site, notice_email
 ):

@@ -34,7 +34,7 @@ def test_a_rerun_of_matching_writes_no_second_delivery(
 
     again = queries.write_deliveries(notice)
 
-    assert again == 0
+    assert again == []
     assert Delivery.objects.filter(notice=notice).count() == 2
 
 
@@ -47,3 +47,130 @@ def test_an_unconfirmed_subscriber_is_told_nothing(
         factories.warning()
 
     assert not Delivery.objects.exists()
+
+
+def _matched(page, channel="email", notice=None):
+    from subscriptions import queries
+
+    notice = notice or page.notices.order_by("-sequence").first()
+    return set(
+        queries.matching_subscribers(notice, channel).values_list("pk", flat=True)
+    )
+
+
+def test_the_level_threshold_keeps_a_minor_warning_from_those_wanting_serious_ones(
+    warning_index,
+):
+    everything = factories.subscriber(max_level=4)
+    serious_only = factories.subscriber(max_level=2)
+
+    minor = factories.warning(level=3)
+    serious = factories.warning(level=2)
+
+    assert _matched(minor) == {everything.pk}
+    assert _matched(serious) == {everything.pk, serious_only.pk}
+
+
+def test_kinds_reach_only_those_who_want_them(warning_index):
+    from subscriptions.models import RecipientList
+
+    consumer = factories.subscriber()
+    trader = factories.subscriber(
+        wants_public_announcements=False, wants_trade_advisories=True
+    )
+    port_officer = factories.subscriber(audience="port")
+    unlisted_officer = factories.subscriber(audience="port")
+    RecipientList.objects.create(name="Shanghai port").members.add(port_officer)
+
+    advisory = factories.warning(kind="trade_advisory")
+    bulletin = factories.warning(kind="port_bulletin")
+    announcement = factories.warning(kind="public_announcement")
+
+    assert _matched(advisory) == {trader.pk}
+    assert _matched(bulletin) == {port_officer.pk}
+    assert consumer.pk in _matched(announcement)
+    assert unlisted_officer.pk in _matched(announcement)
+    assert trader.pk not in _matched(announcement)
+
+
+def test_origins_narrow_a_subscription_and_an_empty_list_means_any(warning_index):
+    any_origin = factories.subscriber()
+    german_goods = factories.subscriber(origins=["DE"])
+    chinese_goods = factories.subscriber(origins=["CN", "VN"])
+
+    page = factories.warning(origins=["CN"])
+
+    assert _matched(page) == {any_origin.pk, chinese_goods.pk}
+    assert german_goods.pk not in _matched(page)
+
+
+def test_opted_out_suppressed_left_and_switched_off_addresses_are_not_matched(
+    warning_index,
+):
+    from django.utils import timezone
+
+    from subscriptions.models import SmsOptOut, Suppression
+
+    reachable = factories.subscriber()
+    opted_out = factories.subscriber()
+    bounced = factories.subscriber()
+    departed = factories.subscriber(left_at=timezone.now())
+    sms_off = factories.subscriber(sms_active=False)
+    SmsOptOut.objects.create(phone=opted_out.phone, sender="MGtest")
+    Suppression.objects.create(channel="email", address=bounced.email)
+
+    page = factories.warning()
+
+    assert _matched(page, "sms") == {reachable.pk, bounced.pk}
+    assert _matched(page, "email") == {reachable.pk, opted_out.pk, sms_off.pk}
+    assert departed.pk not in _matched(page, "email") | _matched(page, "sms")
+
+
+def test_a_level_change_reaches_everyone_told_before_plus_new_matches(
+    warning_index, django_capture_on_commit_callbacks
+):
+    told = factories.subscriber(max_level=3)
+    newly_matching = factories.subscriber(max_level=1)
+    never = factories.subscriber(categories=("food",))
+    with django_capture_on_commit_callbacks(execute=True):
+        page = factories.warning(level=3)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.change_level(page, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.lift(page)
+
+    by_notice = {
+        notice.kind: set(
+            Delivery.objects.filter(notice=notice, channel="email").values_list(
+                "subscriber_id", flat=True
+            )
+        )
+        for notice in page.notices.all()
+    }
+    assert by_notice == {
+        "publication": {told.pk},
+        "adjustment": {told.pk, newly_matching.pk},
+        "lifting": {told.pk, newly_matching.pk},
+    }
+    assert not Delivery.objects.filter(subscriber=never).exists()
+
+
+def test_a_daily_digest_subscriber_is_held_for_the_digest_but_never_for_level_one(
+    warning_index, django_capture_on_commit_callbacks
+):
+    daily = factories.subscriber(frequency="daily")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        minor = factories.warning(level=4)
+        urgent = factories.warning(level=1)
+
+    held = dict(
+        Delivery.objects.filter(subscriber=daily, channel="email").values_list(
+            "notice__warning_id", "digest"
+        )
+    )
+    assert held == {minor.pk: True, urgent.pk: False}
+    assert Delivery.objects.get(notice__warning=minor, channel="email").status == (
+        "queued"
+    )

@@ -1,0 +1,236 @@
+"""The delivery pipeline on SQLite with tasks run in-process."""
+
+import pytest
+from django.utils import timezone
+
+from subscriptions import queries, queues, tasks
+from subscriptions.channels.sms import SmsSendError
+from subscriptions.models import Delivery, SmsOptOut
+from tests import factories
+from tests.subscriptions import providers
+
+
+@pytest.fixture
+def scripted_sms(settings):
+    settings.HERALD_SMS_PROVIDER = "tests.subscriptions.providers.ScriptedSmsProvider"
+    settings.HERALD_SEND_RETRY_BASE_SECONDS = 0
+    providers.SCRIPT.clear()
+    providers.SENT.clear()
+    yield providers
+    providers.SCRIPT.clear()
+    providers.SENT.clear()
+
+
+def _publish_to(subscriber_count, capture, **fields):
+    people = [factories.subscriber(email=False) for _ in range(subscriber_count)]
+    with capture(execute=True):
+        page = factories.warning(**fields)
+    return page, people
+
+
+def test_a_send_task_run_twice_sends_each_message_once(
+    warning_index, scripted_sms, django_capture_on_commit_callbacks
+):
+    page, people = _publish_to(3, django_capture_on_commit_callbacks)
+    ids = list(Delivery.objects.values_list("pk", flat=True))
+
+    tasks.send_deliveries(ids)
+
+    assert len(scripted_sms.SENT) == 3
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_only_one_of_two_attempts_can_claim_a_delivery(warning_index, scripted_sms):
+    factories.subscriber(email=False)
+    page = factories.warning()
+    (row_id, _digest), *_ = queries.write_deliveries(page.notices.get())
+
+    first = queries.claim(row_id)
+    second = queries.claim(row_id)
+
+    assert (first, second) == (True, False)
+    assert Delivery.objects.get(pk=row_id).attempts == 1
+
+
+def test_each_sms_carries_the_status_callback_url(
+    warning_index, scripted_sms, django_capture_on_commit_callbacks
+):
+    _publish_to(1, django_capture_on_commit_callbacks)
+
+    ((_to, body, callback),) = scripted_sms.SENT
+
+    assert callback == "http://testserver/webhooks/twilio/status"
+    assert body.startswith("【产品安全预警】")
+
+
+def test_error_21610_records_an_opt_out_and_sends_nothing_more(
+    warning_index, scripted_sms, django_capture_on_commit_callbacks
+):
+    scripted_sms.SCRIPT.append(
+        SmsSendError("opted out", code=21610, permanent=True, opted_out=True)
+    )
+
+    page, (person,) = _publish_to(1, django_capture_on_commit_callbacks)
+
+    delivery = Delivery.objects.get(subscriber=person)
+    assert (delivery.status, delivery.error_code) == ("suppressed", "21610")
+    assert SmsOptOut.objects.filter(phone=person.phone, sender="MGtest").exists()
+    assert not scripted_sms.SENT
+
+
+@pytest.mark.parametrize("code", [21211, 21614])
+def test_an_invalid_number_is_marked_undeliverable(
+    code, warning_index, scripted_sms, django_capture_on_commit_callbacks
+):
+    scripted_sms.SCRIPT.append(
+        SmsSendError("invalid", code=code, permanent=True, invalid_number=True)
+    )
+
+    page, (person,) = _publish_to(1, django_capture_on_commit_callbacks)
+
+    delivery = Delivery.objects.get(subscriber=person)
+    assert (delivery.status, delivery.error_code) == ("undeliverable", str(code))
+
+
+def test_a_busy_provider_is_retried_and_the_message_then_sent(
+    warning_index, scripted_sms, django_capture_on_commit_callbacks
+):
+    scripted_sms.SCRIPT.extend(
+        [SmsSendError("slow down", code=20429), SmsSendError("server", code=503)]
+    )
+
+    page, (person,) = _publish_to(1, django_capture_on_commit_callbacks)
+
+    delivery = Delivery.objects.get(subscriber=person)
+    assert (delivery.status, delivery.attempts) == ("sent", 3)
+    assert len(scripted_sms.SENT) == 1
+
+
+def test_retries_are_bounded_and_then_fail_visibly(
+    warning_index, scripted_sms, settings, django_capture_on_commit_callbacks
+):
+    settings.HERALD_SEND_MAX_RETRIES = 2
+    scripted_sms.SCRIPT.extend([SmsSendError("timeout", code="network")] * 5)
+
+    page, (person,) = _publish_to(1, django_capture_on_commit_callbacks)
+
+    delivery = Delivery.objects.get(subscriber=person)
+    assert delivery.status == "failed"
+    assert delivery.attempts == 3
+    assert delivery.error_message.startswith("gave up after 3 attempts")
+
+
+def test_the_back_off_grows_exponentially_with_jitter_and_a_cap(settings):
+    settings.HERALD_SEND_RETRY_BASE_SECONDS = 5
+    settings.HERALD_SEND_RETRY_MAX_SECONDS = 60
+
+    countdowns = [tasks.retry_countdown(attempt) for attempt in range(6)]
+
+    assert 4 <= countdowns[0] <= 6
+    assert 8 <= countdowns[1] <= 12
+    assert all(c <= 72 for c in countdowns)
+    assert len({round(tasks.retry_countdown(1), 6) for _ in range(5)}) > 1
+
+
+def test_the_sweeper_records_as_sent_a_message_a_dead_worker_handed_over(
+    warning_index, scripted_sms, settings
+):
+    factories.subscriber(email=False)
+    page = factories.warning()
+    (row_id, _digest), *_ = queries.write_deliveries(page.notices.get())
+    queries.claim(row_id)
+    queries.mark_handed(row_id)
+    Delivery.objects.filter(pk=row_id).update(
+        claimed_at=timezone.now() - timezone.timedelta(minutes=10)
+    )
+
+    tasks.sweep_pending_notices()
+
+    delivery = Delivery.objects.get(pk=row_id)
+    assert (delivery.status, delivery.error_code) == ("sent", "worker_lost")
+    assert not scripted_sms.SENT
+
+
+def test_the_sweeper_sends_a_delivery_a_dead_worker_took_but_never_handed_over(
+    warning_index, scripted_sms, settings
+):
+    factories.subscriber(email=False)
+    page = factories.warning()
+    (row_id, _digest), *_ = queries.write_deliveries(page.notices.get())
+    queries.claim(row_id)
+    Delivery.objects.filter(pk=row_id).update(
+        claimed_at=timezone.now() - timezone.timedelta(minutes=10)
+    )
+
+    tasks.sweep_pending_notices()
+
+    delivery = Delivery.objects.get(pk=row_id)
+    assert (delivery.status, delivery.error_code) == ("sent", "")
+    assert len(scripted_sms.SENT) == 1
+
+
+def test_the_sweeper_queues_again_a_delivery_whose_send_task_was_lost(
+    warning_index, scripted_sms, settings
+):
+    factories.subscriber(email=False)
+    page = factories.warning()
+    notice = page.notices.get()
+    notice.dispatch_status = "matched"
+    notice.save()
+    (row_id, _digest), *_ = queries.write_deliveries(notice)
+    Delivery.objects.filter(pk=row_id).update(
+        enqueued_at=timezone.now() - timezone.timedelta(hours=1)
+    )
+
+    tasks.sweep_pending_notices()
+
+    assert Delivery.objects.get(pk=row_id).status == "sent"
+    assert len(scripted_sms.SENT) == 1
+
+
+def test_a_pending_notice_is_dispatched_by_the_sweeper(warning_index, scripted_sms):
+    factories.subscriber(email=False)
+    page = factories.warning()  # on-commit callbacks never run: broker "down"
+
+    tasks.sweep_pending_notices()
+
+    assert page.notices.get().dispatch_status == "matched"
+    assert len(scripted_sms.SENT) == 1
+
+
+def test_level_one_and_two_go_to_the_urgent_queue():
+    assert [queues.for_level(level) for level in (1, 2, 3, 4)] == [
+        queues.URGENT,
+        queues.URGENT,
+        queues.ROUTINE,
+        queues.ROUTINE,
+    ]
+
+
+def test_make_worker_listens_to_every_queue():
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    command = subprocess.run(
+        ["make", "-n", "-s", "-o", "install", "worker"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
+    listened = command.split(" -Q ")[1].split()[0].split(",")
+
+    assert set(listened) == set(queues.ALL)
+    assert listened[0] == queues.VERIFICATION
+
+
+def test_every_task_is_routed_to_a_known_queue():
+    from herald.celery import app
+
+    names = [name for name in app.tasks if name.startswith("subscriptions.")]
+
+    for name in names:
+        route = queues.route_task(name, (), {}, {})
+        assert route is None or route["queue"] in queues.ALL, name

@@ -1,0 +1,118 @@
+"""What staff see of a notice's delivery in the admin."""
+
+import csv
+import io
+
+import pytest
+from django.utils import timezone
+from freezegun import freeze_time
+
+from subscriptions import queries, tasks
+from subscriptions.models import Delivery, UrgentNoticeAlarm
+from tests import factories
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    user = django_user_model.objects.create_superuser("editor", "e@example.cn", "pw")
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def delivered_notice(warning_index, django_capture_on_commit_callbacks):
+    people = [factories.subscriber(phone=None) for _ in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        page = factories.warning(level=2)
+    notice = page.notices.get()
+    failed = Delivery.objects.get(subscriber=people[0])
+    Delivery.objects.filter(pk=failed.pk).update(
+        status="failed", error_code="550", error_message="mailbox unavailable"
+    )
+    return notice
+
+
+def test_the_report_shows_counts_timings_a_chart_and_the_failures(
+    staff_client, delivered_notice
+):
+    response = staff_client.get(f"/admin/notices/{delivered_notice.pk}/deliveries/")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="delivery-counts"' in page
+    assert "<svg" in page
+    assert "mailbox unavailable" in page
+    assert "Retry the failed deliveries" in page or "重试" in page
+
+
+def test_the_retry_button_queues_the_failed_again_and_they_are_sent(
+    staff_client, delivered_notice, django_capture_on_commit_callbacks
+):
+    response = staff_client.post(
+        f"/admin/notices/{delivered_notice.pk}/deliveries/retry/"
+    )
+
+    assert response.status_code == 302
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_the_csv_export_has_one_row_per_delivery_and_no_address(
+    staff_client, delivered_notice
+):
+    response = staff_client.get(f"/admin/notices/{delivered_notice.pk}/deliveries.csv")
+
+    body = b"".join(response.streaming_content).decode()
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert len(rows) == 3
+    assert {row["status"] for row in rows} == {"sent", "failed"}
+    assert "@example.com" not in body
+
+
+def test_the_report_is_for_staff_only(client, delivered_notice):
+    response = client.get(f"/admin/notices/{delivered_notice.pk}/deliveries/")
+
+    assert response.status_code == 302
+
+
+def test_an_urgent_notice_with_nothing_sent_after_five_minutes_raises_a_warning(
+    warning_index, staff_client
+):
+    factories.subscriber()
+    page = factories.warning(level=1)  # never dispatched: broker "down"
+    notice = page.notices.get()
+
+    with freeze_time(notice.issued_at + timezone.timedelta(minutes=4)):
+        early = tasks.check_unsent_urgent_notices()
+    with freeze_time(notice.issued_at + timezone.timedelta(minutes=6)):
+        late = tasks.check_unsent_urgent_notices()
+    dashboard = staff_client.get("/admin/").content.decode()
+
+    assert (early, late) == (0, 1)
+    assert UrgentNoticeAlarm.objects.get(notice=notice).matching == 2
+    assert f"/admin/notices/{notice.pk}/deliveries/" in dashboard
+
+
+def test_the_warning_clears_once_messages_go_out(warning_index):
+    factories.subscriber(phone=None)
+    page = factories.warning(level=2)
+    notice = page.notices.get()
+    with freeze_time(notice.issued_at + timezone.timedelta(minutes=6)):
+        tasks.check_unsent_urgent_notices()
+    (row_id, _digest), *_ = queries.write_deliveries(notice)
+    queries.claim(row_id)
+    queries.mark_sent([row_id])
+
+    with freeze_time(notice.issued_at + timezone.timedelta(minutes=7)):
+        tasks.check_unsent_urgent_notices()
+
+    assert UrgentNoticeAlarm.objects.get(notice=notice).cleared_at is not None
+
+
+def test_a_minor_notice_never_raises_the_urgent_warning(warning_index):
+    factories.subscriber()
+    page = factories.warning(level=3)
+
+    with freeze_time(page.notices.get().issued_at + timezone.timedelta(minutes=30)):
+        raised = tasks.check_unsent_urgent_notices()
+
+    assert raised == 0

@@ -1,0 +1,38 @@
+"""The per-provider token bucket: filled, never exceeded."""
+
+import pytest
+
+from subscriptions import throttle
+
+
+@pytest.fixture
+def bucket(settings):
+    settings.REDIS_URL = None
+    settings.HERALD_RATE_BURST = 1
+    settings.HERALD_RATE_HEADROOM = 0
+    throttle.reset("test-provider")
+    yield "test-provider"
+    throttle.reset("test-provider")
+
+
+def test_slots_are_spaced_one_over_the_rate_apart(bucket):
+    delays = [throttle.reserve(bucket, rate=10) for _ in range(5)]
+
+    gaps = [later - earlier for earlier, later in zip(delays, delays[1:], strict=False)]
+    assert delays[0] == pytest.approx(0, abs=0.01)
+    assert all(gap == pytest.approx(0.1, abs=0.01) for gap in gaps)
+
+
+def test_a_burst_lets_that_many_go_at_once_then_spaces_the_rest(bucket, settings):
+    settings.HERALD_RATE_BURST = 3
+
+    delays = [throttle.reserve(bucket, rate=10) for _ in range(5)]
+
+    assert delays[:3] == pytest.approx([0, 0, 0], abs=0.01)
+    assert delays[3] == pytest.approx(0.1, abs=0.01)
+
+
+def test_a_provider_without_a_rate_is_not_limited(settings):
+    settings.HERALD_RATE_LIMITS = {"sms": 0}
+
+    assert throttle.wait_for_slot("sms") == 0.0
