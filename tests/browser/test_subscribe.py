@@ -12,7 +12,7 @@ from twilio.request_validator import RequestValidator
 
 from alerts.models import ProductCategory
 from subscriptions.models import SmsOptOut, Subscriber
-from subscriptions.tokens import manage_token
+from subscriptions.tokens import manage_token, subscriber_for_manage_token
 from tests import factories
 from tests.browser.reseed import reseed_after_flush
 
@@ -168,14 +168,13 @@ def test_a_long_tokens_list_unsubscribe_header_arrives_unencoded_on_one_line(
         if line.lower().startswith(b"list-unsub")
     )
 
-    unsubscribe_url = site + f"/unsubscribe/{manage_token(subscriber)}/"
-    assert len(unsubscribe_url) > 150
-    assert header_lines == sorted(
-        [
-            f"List-Unsubscribe: <{unsubscribe_url}>".encode(),
-            b"List-Unsubscribe-Post: List-Unsubscribe=One-Click",
-        ]
-    )
+    post, unsubscribe = header_lines
+    assert post == b"List-Unsubscribe-Post: List-Unsubscribe=One-Click"
+    prefix = f"List-Unsubscribe: <{site}/unsubscribe/".encode()
+    assert unsubscribe.startswith(prefix) and unsubscribe.endswith(b"/>")
+    token = unsubscribe[len(prefix) : -2].decode("ascii")
+    assert len(unsubscribe) > 150
+    assert subscriber_for_manage_token(token) == subscriber
 
 
 def test_a_subscriber_leaves_by_the_one_click_post_after_a_get_changed_nothing(
