@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-DEV := DJANGO_SETTINGS_MODULE=herald.settings.dev
+DEV := DJANGO_SETTINGS_MODULE=herald.settings.dev HERALD_BASE_URL=$${HERALD_BASE_URL:-http://127.0.0.1:$(PORT)}
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/herald
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 WORKER_QUEUES := $(shell $(PYTHON) -c "import ast,sys;t=open('subscriptions/queues.py').read();print(','.join(ast.literal_eval(n.value) for n in ast.parse(t).body if isinstance(n,ast.Assign) and isinstance(n.value,ast.Constant)))")
