@@ -68,6 +68,26 @@ def normalise_email(value):
     return f"{local}@{domain.lower()}"
 
 
+def optional_email(value):
+    """A typed email address normalised, None when left empty, or a
+    ValidationError that shows what an address looks like."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return normalise_email(value)
+    except forms.ValidationError:
+        raise forms.ValidationError(
+            _("Enter an email address such as name@example.com.")
+        ) from None
+
+
+def optional_phone(value):
+    """A typed mobile number in E.164, None when left empty."""
+    value = (value or "").strip()
+    return normalise_phone(value) if value else None
+
+
 class CategoryTreeField(forms.ModelMultipleChoiceField):
     """Product categories, shown as a tree. A chosen parent covers all its
     children, present and future, so a child chosen with its parent is
@@ -217,19 +237,10 @@ class SubscribeForm(PreferencesForm):
     )
 
     def clean_email(self):
-        value = self.cleaned_data["email"].strip()
-        if not value:
-            return None
-        try:
-            return normalise_email(value)
-        except forms.ValidationError:
-            raise forms.ValidationError(
-                _("Enter an email address such as name@example.com.")
-            ) from None
+        return optional_email(self.cleaned_data["email"])
 
     def clean_phone(self):
-        value = self.cleaned_data["phone"].strip()
-        return normalise_phone(value) if value else None
+        return optional_phone(self.cleaned_data["phone"])
 
     def clean(self):
         cleaned = super().clean()
@@ -270,19 +281,10 @@ class ManageForm(PreferencesForm):
             ]
 
     def clean_new_email(self):
-        value = self.cleaned_data["new_email"].strip()
-        if not value:
-            return None
-        try:
-            return normalise_email(value)
-        except forms.ValidationError:
-            raise forms.ValidationError(
-                _("Enter an email address such as name@example.com.")
-            ) from None
+        return optional_email(self.cleaned_data["new_email"])
 
     def clean_new_phone(self):
-        value = self.cleaned_data["new_phone"].strip()
-        return normalise_phone(value) if value else None
+        return optional_phone(self.cleaned_data["new_phone"])
 
 
 class ConfirmCodeForm(forms.Form):

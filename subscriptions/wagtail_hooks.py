@@ -28,7 +28,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from alerts.models import ProductCategory
 
 from . import report_views, signup
-from .forms import normalise_email, normalise_phone
+from .forms import optional_email, optional_phone
 from .models import (
     Audience,
     Channel,
@@ -47,19 +47,10 @@ class SubscriberAdminForm(WagtailAdminModelForm):
     else can subscribe to port bulletins."""
 
     def clean_email(self):
-        value = (self.cleaned_data.get("email") or "").strip()
-        if not value:
-            return None
-        try:
-            return normalise_email(value)
-        except forms.ValidationError:
-            raise forms.ValidationError(
-                _("Enter an email address such as name@example.com.")
-            ) from None
+        return optional_email(self.cleaned_data.get("email"))
 
     def clean_phone(self):
-        value = (self.cleaned_data.get("phone") or "").strip()
-        return normalise_phone(value) if value else None
+        return optional_phone(self.cleaned_data.get("phone"))
 
     def clean(self):
         cleaned = super().clean()
