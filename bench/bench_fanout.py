@@ -31,6 +31,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -220,7 +221,9 @@ class Worker:
     def __init__(self, **env):
         from subscriptions import queues
 
-        self.log = open(ROOT / "bench" / "results" / "worker.log", "ab")  # noqa: SIM115
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115
+            prefix="bench-fanout-worker-", suffix=".log", delete=False
+        )
         self.process = subprocess.Popen(
             [
                 str(ROOT / ".venv" / "bin" / "celery"),

@@ -189,16 +189,20 @@ def deliveries_to_send(ids):
     )
 
 
-def claim(delivery_id):
-    """Take a delivery for this attempt before its message is built for the
+def claim(delivery_id, handing=False):
+    """Take a delivery for this attempt before its message goes to the
     provider: an atomic UPDATE, so of two workers holding the same id only
-    one sends. Plain SQL: it runs once per message of every fan-out."""
+    one sends. With `handing`, it also marks the message as being handed
+    over (see `mark_handed`), for a provider called straight after. Plain
+    SQL: it runs once per message of every fan-out."""
     table = Delivery._meta.db_table
+    now = timezone.now()
+    handed = ", sent_at = %s" if handing else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET claimed_at = %s, attempts = attempts + 1 "  # noqa: S608
+            f"UPDATE {table} SET claimed_at = %s, attempts = attempts + 1{handed} "  # noqa: S608
             "WHERE id = %s AND status = %s AND claimed_at IS NULL",
-            [timezone.now(), delivery_id, DeliveryStatus.QUEUED],
+            [now, *([now] if handing else []), delivery_id, DeliveryStatus.QUEUED],
         )
         return cursor.rowcount == 1
 

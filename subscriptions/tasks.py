@@ -217,12 +217,13 @@ class _Chunk:
         subscriber = delivery.subscriber
         body = render_sms(delivery.notice, subscriber)
         self.sms = self.sms or sms_provider()
-        if not queries.claim(delivery.pk):
-            return  # another attempt has it
-        claimed = [True]
+        claimed = []
 
         def hand_off():
-            return queries.mark_handed(delivery.pk)
+            # Claimed and marked as handed over in one statement, right
+            # before the provider is called.
+            claimed.append(queries.claim(delivery.pk, handing=True))
+            return claimed[-1]
 
         throttle.wait_for_slot(Channel.SMS)
         try:

@@ -45,11 +45,13 @@ def test_only_one_of_two_attempts_can_claim_a_delivery(warning_index, scripted_s
     page = factories.warning()
     (row_id, _digest), *_ = queries.write_deliveries(page.notices.get())
 
-    first = queries.claim(row_id)
+    first = queries.claim(row_id, handing=True)
     second = queries.claim(row_id)
 
+    delivery = Delivery.objects.get(pk=row_id)
     assert (first, second) == (True, False)
-    assert Delivery.objects.get(pk=row_id).attempts == 1
+    assert delivery.attempts == 1
+    assert delivery.sent_at == delivery.claimed_at is not None
 
 
 def test_each_sms_carries_the_status_callback_url(
