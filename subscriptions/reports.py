@@ -6,6 +6,7 @@ from datetime import UTC, timedelta
 
 from django.db.models import Count, Max, Min
 from django.db.models.functions import TruncHour, TruncMinute, TruncSecond
+from django.utils.translation import gettext_lazy as _
 
 from .models import Channel, Delivery, DeliveryStatus
 
@@ -70,11 +71,11 @@ def sends_over_time(notice):
         return [], None
     length = span["last_at"] - span["first_at"]
     if length <= timedelta(minutes=2):
-        trunc, step, unit = TruncSecond, timedelta(seconds=1), "second"
+        trunc, step, unit = TruncSecond, timedelta(seconds=1), _("second")
     elif length <= timedelta(hours=2):
-        trunc, step, unit = TruncMinute, timedelta(minutes=1), "minute"
+        trunc, step, unit = TruncMinute, timedelta(minutes=1), _("minute")
     else:
-        trunc, step, unit = TruncHour, timedelta(hours=1), "hour"
+        trunc, step, unit = TruncHour, timedelta(hours=1), _("hour")
     rows = (
         Delivery.objects.filter(notice=notice, sent_at__isnull=False)
         .annotate(bucket=trunc("sent_at", tzinfo=UTC))
