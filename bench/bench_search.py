@@ -247,7 +247,7 @@ def run_engine_once(engine, records, reuse=False, cap=0):
     try:
         descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
     except FileExistsError:
-        raise SystemExit(f"another bench run holds {lock}") from None
+        raise SystemExit(f"another bench run holds var/bench/{lock.name}") from None
     try:
         figures = run_engine(engine, records, reuse, cap)
     finally:
