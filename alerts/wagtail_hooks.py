@@ -25,6 +25,9 @@ class RecallEntryViewSet(SnippetViewSet):
     list_display = ["product", "brand", "recall_date", "status", "source", "live"]
     list_filter = ["source", "recall_type", "status", "live"]
     search_fields = ["product", "brand", "model", "barcode", "source_id"]
+    # Staff search these columns directly: the database search backend cannot
+    # restrict its full-text query to them on SQLite.
+    search_backend_name = None
 
 
 class BlacklistEntryViewSet(SnippetViewSet):
@@ -35,6 +38,7 @@ class BlacklistEntryViewSet(SnippetViewSet):
     list_display = ["company_name", "credit_code", "listed_on", "removed_on", "live"]
     list_filter = ["removal_reason", "live"]
     search_fields = ["company_name", "credit_code", "decision_number"]
+    search_backend_name = None
 
 
 class CompanyViewSet(SnippetViewSet):
