@@ -154,7 +154,7 @@ def blacklist_guid(entry):
 
 
 def notice_path(notice):
-    return f"/warnings/{notice.warning.slug}/notices/{notice.sequence}/"
+    return f"{notice.warning.public_path()}notices/{notice.sequence}/"
 
 
 def notice_cap_path(notice):

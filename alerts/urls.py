@@ -10,6 +10,7 @@ urlpatterns = [
     path("blacklist/", views.blacklist_list, name="blacklist_list"),
     path("blacklist/<int:pk>/", views.blacklist_detail, name="blacklist_detail"),
     path("companies/<int:pk>/", views.company_detail, name="company_detail"),
+    path("w/<str:reference>/", views.warning_by_reference, name="warning_short"),
     path("warnings/<str:slug>/cap.xml", views.warning_cap, name="warning_cap"),
     path(
         "warnings/<str:slug>/notices/<int:sequence>/cap.xml",

@@ -2,7 +2,7 @@
 
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
 from . import queries
@@ -83,3 +83,10 @@ def warning_cap(request, slug):
 def notice_cap(request, slug, sequence):
     """CAP 1.2 message of one notice of a public warning."""
     return _public_warning(slug).cap_notice_view(request, sequence)
+
+
+@require_GET
+def warning_by_reference(request, reference):
+    """The short address an SMS carries: on to the public warning."""
+    warning = get_object_or_404(queries.public_warnings(), reference=reference)
+    return redirect(warning.public_path(), permanent=True)

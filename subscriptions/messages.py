@@ -35,7 +35,7 @@ def warning_url(notice):
     url = getattr(notice, "_public_warning_url", None)
     if url is None:
         warning = notice.warning
-        url = absolute(warning.url or f"/warnings/{warning.slug}/")
+        url = absolute(warning.public_path())
         notice._public_warning_url = url
     return url
 
@@ -55,6 +55,7 @@ def notice_context(notice, subscriber, links=True):
         "is_adjustment": notice.kind == NoticeKind.ADJUSTMENT,
         "is_lifting": notice.kind == NoticeKind.LIFTING,
         "warning_url": warning_url(notice),
+        "short_url": absolute(warning.short_path()),
         # Signing the manage and unsubscribe links costs; an SMS carries none.
         **(subscriber_links(subscriber) if links else {}),
     }

@@ -2,6 +2,7 @@ from django.db import models, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.encoding import iri_to_uri
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from modelcluster.fields import ParentalManyToManyField
@@ -281,8 +282,13 @@ class WarningPage(RoutablePageMixin, Page):
         return self.lifted_at is not None
 
     def public_path(self):
-        """The warning's address on the public site, fixed by design."""
-        return f"/warnings/{self.slug}/"
+        """The warning's address on the public site, fixed by design; a
+        Chinese slug is percent-encoded, so the address is a valid URI."""
+        return iri_to_uri(f"/warnings/{self.slug}/")
+
+    def short_path(self):
+        """A short ASCII address that redirects to the warning, for SMS."""
+        return f"/w/{self.reference}/"
 
     def hazard_labels(self):
         return [Hazard(h).label for h in self.hazards or [] if h in Hazard.values]

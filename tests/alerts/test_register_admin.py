@@ -29,4 +29,6 @@ def test_staff_find_register_entries_by_words_in_the_admin(
     response = staff_client.get(f"/admin/snippets/alerts/{path}/", {"q": words})
 
     assert response.status_code == 200
-    assert f"/admin/snippets/alerts/{path}/edit/{entry.pk}/" in response.content.decode()
+    assert (
+        f"/admin/snippets/alerts/{path}/edit/{entry.pk}/" in response.content.decode()
+    )
