@@ -54,8 +54,10 @@ def subscribe(request):
     form = SubscribeForm(request.POST or None, initial={"language": current_language()})
     if request.method == "POST":
         try:
-            ratelimits.count(request, "ip")
+            # Only a form that would send a message counts against the
+            # visitor's address: fixing typing mistakes costs nothing.
             if form.is_valid():
+                ratelimits.count(request, "ip")
                 ratelimits.check_before_sending(
                     request, form.cleaned_data["email"], form.cleaned_data["phone"]
                 )

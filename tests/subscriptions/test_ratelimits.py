@@ -36,6 +36,19 @@ def test_too_many_requests_from_one_ip_get_a_translated_429_page(
     assert not Subscriber.objects.filter(email="p9@example.com").exists()
 
 
+def test_forms_with_mistakes_do_not_count_against_the_visitors_address(
+    client, subscribe_form, limits, mailoutbox
+):
+    limits(ip="2/h")
+    for _attempt in range(5):
+        client.post("/subscribe/", subscribe_form(email="not-an-address"))
+
+    response = client.post("/subscribe/", subscribe_form(email="ok@example.com"))
+
+    assert response.status_code == 200
+    assert len(mailoutbox) == 1
+
+
 def test_one_address_gets_only_so_many_messages_whatever_the_ip(
     client, subscribe_form, limits, mailoutbox, freezer_minutes
 ):
