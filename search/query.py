@@ -11,10 +11,17 @@ class ParsedQuery:
     terms: list = field(default_factory=list)  # words every match must have
     code: str = ""  # normalised code when the whole query may be one
     all_terms: list = field(default_factory=list)  # terms and their compounds
+    text: str = ""  # the query as typed, trimmed
 
     @property
     def empty(self):
         return not self.terms and not self.code
+
+    @property
+    def unsearchable(self):
+        """Text was typed but holds no word or code (punctuation, emoji):
+        it matches nothing, rather than everything."""
+        return self.empty and bool(self.text)
 
     @property
     def highlight_terms(self):
@@ -32,6 +39,7 @@ def parse(text):
         terms=required,
         code=normalised_code(text) if looks_like_code(text) else "",
         all_terms=words,
+        text=text,
     )
 
 

@@ -86,6 +86,18 @@ class SearchResults:
     suggestions: list = field(default_factory=list)
 
 
+def nothing_found(query, parsed):
+    """The answer to a query that can match nothing, with what to try."""
+    from ..suggestions import suggestions_for
+
+    return SearchResults(
+        hits=[],
+        total=0,
+        facets={name: [] for name in FACETS},
+        suggestions=suggestions_for(query, parsed),
+    )
+
+
 class SearchUnavailable(Exception):
     """The search server could not take or answer a request."""
 

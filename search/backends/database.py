@@ -19,7 +19,14 @@ from ..models import SearchEntry, SearchTerm
 from ..query import allowed_typos, correctable, edit_distance, grams_of, parse
 from ..suggestions import suggestions_for
 from ..text import chinese_bigrams, normalised_code, tokens
-from .base import FACET_FIELDS, FACETS, Hit, SearchBackend, SearchResults
+from .base import (
+    FACET_FIELDS,
+    FACETS,
+    Hit,
+    SearchBackend,
+    SearchResults,
+    nothing_found,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +70,8 @@ class DatabaseBackend(SearchBackend):
 
     def search(self, query):
         parsed = parse(query.text)
+        if parsed.unsearchable:
+            return nothing_found(query, parsed)
         results = self._search(query, parsed)
         if results.total == 0 and parsed.terms:
             corrected = _corrected_terms(parsed.terms)

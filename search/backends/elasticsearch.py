@@ -46,6 +46,7 @@ from .base import (
     SearchBackend,
     SearchResults,
     SearchUnavailable,
+    nothing_found,
 )
 
 logger = logging.getLogger(__name__)
@@ -348,6 +349,8 @@ class ElasticsearchBackend(SearchBackend):
 
     def search(self, query):
         parsed = parse(query.text)
+        if parsed.unsearchable:
+            return nothing_found(query, parsed)
         try:
             response = build_search(query, parsed, self.client).execute()
         except (ApiError, TransportError) as error:

@@ -223,3 +223,17 @@ def test_drafts_and_removed_blacklist_entries_are_never_indexed(
 
     assert backend.search(SearchQuery(text="草稿玩具")).total == 0
     assert backend.search(SearchQuery(text="已移出示例公司")).total == 0
+
+
+@pytest.mark.parametrize("text", ["!!!", "-", "*", '"', "😀"])
+def test_a_query_of_punctuation_or_emoji_finds_nothing_rather_than_everything(
+    categories, backend, index_all, text
+):
+    factories.recall(product="儿童玩具")
+    index_all()
+
+    results = backend.search(SearchQuery(text=text))
+
+    assert results.total == 0
+    assert results.hits == []
+    assert results.suggestions
