@@ -270,3 +270,12 @@ def test_behind_a_proxy_clients_are_counted_apart_and_cannot_pick_a_bucket(
 
     assert [first.status_code, other.status_code] == [200, 200]
     assert spoofed.status_code == 429
+
+
+def test_an_api_answer_carries_an_etag_and_a_repeat_gets_304(client, db):
+    first = client.get("/api/v1/warnings")
+
+    again = client.get("/api/v1/warnings", HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert first.status_code == 200 and first["ETag"]
+    assert again.status_code == 304

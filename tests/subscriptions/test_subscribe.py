@@ -237,3 +237,17 @@ def test_the_answer_for_a_number_tells_no_one_whether_it_is_subscribed(
     ]
     assert visible(known_page) == visible(new_page)
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{32}", handle) for handle in handles)
+
+
+def test_every_mistake_is_listed_above_the_form_with_what_to_fix(
+    client, subscribe_form
+):
+    data = subscribe_form(email="parent@example.com")
+    data["max_level"] = "9"
+
+    response = client.post("/subscribe/", data, HTTP_ACCEPT_LANGUAGE="en")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Please fix the following" in page
+    assert 'href="#id_max_level"' in page
