@@ -265,10 +265,16 @@ class ManageForm(PreferencesForm):
     email_active = forms.BooleanField(label=_("Send me emails"), required=False)
     sms_active = forms.BooleanField(label=_("Send me text messages"), required=False)
     new_email = forms.CharField(
-        label=_("New email address"), required=False, max_length=254
+        label=_("New email address"),
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     new_phone = forms.CharField(
-        label=_("New mobile number"), required=False, max_length=32
+        label=_("New mobile number"),
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
 
     def __init__(self, *args, subscriber=None, **kwargs):
