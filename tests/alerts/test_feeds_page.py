@@ -1,13 +1,13 @@
 """The /feeds/ page: lists the feeds, explains them in both languages, and
 builds the address of a filtered feed with a plain form."""
 
-import os
 from pathlib import Path
 
 import feedparser
 import pytest
 
 from tests import factories
+from tests.browser.reseed import reseed_after_flush
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -75,33 +75,21 @@ def test_the_form_says_what_to_fix_in_a_wrong_filter(client, db):
 
 
 @pytest.mark.browser
-def test_a_reader_builds_a_cap_feed_address_without_javascript(live_server, db):
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
+def test_a_reader_builds_a_cap_feed_address_without_javascript(
+    live_server, db, browser
+):
+    # An earlier transactional test may have emptied the seeded tables.
+    reseed_after_flush()
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
-        page = browser.new_page(java_script_enabled=False)
-        page.goto(live_server.url + "/feeds/")
+    page = browser.new_page(java_script_enabled=False)
+    page.goto(live_server.url + "/feeds/")
 
-        page.locator("input[name=format][value=cap]").check()
-        page.locator("#feed-level").select_option("1")
-        page.locator("#feed-category").select_option("childcare")
-        page.locator("form.feed-builder button[type=submit]").click()
-        page.screenshot(path=str(ARTIFACTS / "feeds_page_built.png"), full_page=True)
-        built = page.locator("#built-url").inner_text()
-        browser.close()
+    page.locator("input[name=format][value=cap]").check()
+    page.locator("#feed-level").select_option("1")
+    page.locator("#feed-category").select_option("childcare")
+    page.locator("form.feed-builder button[type=submit]").click()
+    page.screenshot(path=str(ARTIFACTS / "feeds_page_built.png"), full_page=True)
+    built = page.locator("#built-url").inner_text()
+    page.close()
 
     assert built.endswith("/feeds/cap.atom?level=1&category=childcare")
