@@ -52,13 +52,16 @@ def sms_texts(db):
 
 @pytest.fixture
 def freezer_minutes():
-    """Move the clock on by some minutes (past the one-minute resend rule)."""
-    from datetime import timedelta
+    """Move the clock on by some minutes (past the one-minute resend rule).
 
-    from django.utils import timezone
+    The clock starts at a fixed moment: rate-limit windows are aligned to the
+    clock, and a start taken from the real time would now and then put a
+    window's end between two steps of a test."""
+    from datetime import UTC, datetime, timedelta
+
     from freezegun import freeze_time
 
-    clock = freeze_time(timezone.now())
+    clock = freeze_time(datetime(2026, 6, 1, 10, 0, 5, tzinfo=UTC))
     frozen = clock.start()
 
     def forward(minutes):
