@@ -52,3 +52,17 @@ def test_without_redis_the_log_says_tasks_run_in_process():
 
     assert result.returncode == 0
     assert "No REDIS_URL is set: tasks run in-process" in result.stderr
+
+
+def test_regions_of_china_are_named_as_the_authority_names_them():
+    from django.utils import translation
+    from django_countries import countries
+
+    with translation.override("zh-hans"):
+        chinese = [str(countries.name(code)) for code in ("TW", "HK", "MO")]
+    with translation.override("en"):
+        english = str(countries.name("TW"))
+
+    assert chinese == ["中国台湾", "中国香港", "中国澳门"]
+    assert english == "Taiwan, China"
+    assert list(countries)[0].code == "CN"

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -250,6 +251,16 @@ USE_I18N = True
 USE_TZ = True
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 WAGTAIL_I18N_ENABLED = False
+
+# Regions are named as the authority names them, and the origins goods most
+# often come from head every country list.
+COUNTRIES_OVERRIDE = {
+    "TW": gettext_lazy("Taiwan, China"),
+    "HK": gettext_lazy("Hong Kong, China"),
+    "MO": gettext_lazy("Macao, China"),
+}
+COUNTRIES_FIRST = ["CN", "US", "DE", "JP", "KR", "VN", "IT", "FR", "GB", "IN"]
+COUNTRIES_FIRST_BREAK = "──────────"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
