@@ -260,7 +260,6 @@ COUNTRIES_OVERRIDE = {
     "MO": gettext_lazy("Macao, China"),
 }
 COUNTRIES_FIRST = ["CN", "US", "DE", "JP", "KR", "VN", "IT", "FR", "GB", "IN"]
-COUNTRIES_FIRST_BREAK = "──────────"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
