@@ -269,6 +269,11 @@ class OutboxMessage(models.Model):
     def __str__(self):
         return f"{self.get_channel_display()} {self.created_at:%Y-%m-%d %H:%M}"
 
+    def excerpt(self, length=80):
+        """The start of the text, for the outbox list."""
+        text = " ".join(self.body.split())
+        return text if len(text) <= length else text[: length - 1] + "…"
+
 
 class UrgentNoticeAlarm(models.Model):
     """Raised by the scheduled check when a level I or II notice has matching

@@ -21,7 +21,10 @@ from wagtail.admin.auth import require_admin_access
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic.models import InspectView
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -177,13 +180,34 @@ class SuppressionViewSet(SnippetViewSet):
     search_backend_name = None
 
 
+class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
+    """The outbox is a record of what went out: staff may read it, and no
+    one may write, change or delete a message in it."""
+
+    def user_has_permission(self, user, action):
+        if action in ("add", "change", "delete", "copy"):
+            return False
+        return super().user_has_permission(user, action)
+
+
 class OutboxViewSet(SnippetViewSet):
     model = OutboxMessage
     icon = "mail"
-    list_display = ["created_at", "channel", "to", "subject"]
+    list_display = [
+        Column("created_at", label=_("Kept at"), sort_key="created_at"),
+        Column("channel", label=_("Channel"), accessor="get_channel_display"),
+        Column("to", label=_("To"), sort_key="to"),
+        Column("subject", label=_("Subject")),
+        Column("excerpt", label=_("Message"), accessor=OutboxMessage.excerpt),
+    ]
     list_filter = ["channel"]
     search_fields = ["to", "subject", "body"]
     search_backend_name = None
+    inspect_view_enabled = True
+    inspect_view_fields = ["created_at", "channel", "to", "subject", "body", "headers"]
+
+
+register_permission_policy(OutboxMessage, ReadOnlyPermissionPolicy(OutboxMessage))
 
 
 class SubscriptionsGroup(SnippetViewSetGroup):
