@@ -177,8 +177,9 @@ def main():
         "--baseline-cap",
         type=float,
         default=0,
-        help="seconds after which one Wagtail query is stopped (PostgreSQL "
-        "statement_timeout); 0: no cap. Capped queries run once, not REPEATS times",
+        help="seconds after which one Wagtail query is stopped (PostgreSQL's "
+        "statement_timeout, SQLite's progress handler); 0: no cap. Capped queries "
+        "run once, not REPEATS times",
     )
     parser.add_argument(
         "--append-report",
@@ -221,6 +222,8 @@ def main():
                 engine,
                 "--records",
                 str(args.records),
+                "--baseline-cap",
+                str(args.baseline_cap),
             ],
             env=env,
             cwd=ROOT,
@@ -298,6 +301,7 @@ def run_engine(engine, records, reuse=False, cap=0):
     if cap and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"SET statement_timeout = {int(cap * 1000)}")
+    capped.seconds = cap
     wagtail = measure(
         lambda q: capped(wagtail_search, q), mix, repeats=1 if cap else None
     )
@@ -320,13 +324,24 @@ def capped(function, argument, on_timeout=-1):
     """`function(argument)`, or `on_timeout` when the database stopped it."""
     from django.db import OperationalError, connection, transaction
 
+    seconds = getattr(capped, "seconds", 0)
+    if seconds and connection.vendor == "sqlite":
+        connection.ensure_connection()
+        deadline = time.perf_counter() + seconds
+        # SQLite calls this every 100,000 steps; a true answer interrupts.
+        connection.connection.set_progress_handler(
+            lambda: time.perf_counter() > deadline, 100_000
+        )
     try:
         with transaction.atomic():
             return function(argument)
     except OperationalError:
-        if connection.vendor != "postgresql":
+        if not seconds:
             raise
         return on_timeout
+    finally:
+        if seconds and connection.vendor == "sqlite":
+            connection.connection.set_progress_handler(None, 0)
 
 
 def answers_in_database():
