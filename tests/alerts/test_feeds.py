@@ -12,6 +12,7 @@ import time
 import feedparser
 import pytest
 from django.utils import translation
+from django.utils.http import parse_http_date
 from lxml import etree
 
 from alerts import feed_cache
@@ -440,3 +441,41 @@ def test_rss_feeds_hold_what_rss_2_requires(client, warning_index, url):
         assert item.find("title").text
         assert item.find("guid").get("isPermaLink") == "false"
         assert RFC_822.match(item.find("pubDate").text)
+
+
+def test_without_a_shared_cache_an_unpublish_elsewhere_moves_last_modified(
+    client, warning_index, monkeypatch
+):
+    monkeypatch.setattr(feed_cache, "cache_is_shared", lambda: False)
+    page = factories.warning()
+    factories.warning()
+    first = client.get("/feeds/warnings.atom")
+
+    # As the worker's scheduled expiry: no on-commit signal reaches here.
+    page.unpublish()
+    second = client.get(
+        "/feeds/warnings.atom", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]
+    )
+
+    assert len(parse(first).entries) == 2
+    assert second.status_code == 200
+    assert len(parse(second).entries) == 1
+    assert second["ETag"] != first["ETag"]
+    assert parse_http_date(second["Last-Modified"]) > parse_http_date(
+        first["Last-Modified"]
+    )
+
+
+def test_without_a_shared_cache_an_unchanged_feed_keeps_its_last_modified(
+    client, warning_index, monkeypatch
+):
+    monkeypatch.setattr(feed_cache, "cache_is_shared", lambda: False)
+    factories.warning()
+    first = client.get("/feeds/warnings.rss")
+
+    again = client.get(
+        "/feeds/warnings.rss", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]
+    )
+
+    assert again.status_code == 304
+    assert again["Last-Modified"] == first["Last-Modified"]
