@@ -54,7 +54,7 @@ def _serve(request, *, family, fmt, params, build):
     cached = cache.get(key)
     if cached is None:
         feed = build(self_url)
-        body = feed.rss_str(pretty=True) if fmt == "rss" else feeds.atom_bytes(feed)
+        body = feeds.rss_bytes(feed) if fmt == "rss" else feeds.atom_bytes(feed)
         cached = {
             "body": body,
             "etag": '"' + hashlib.sha256(body).hexdigest()[:32] + '"',

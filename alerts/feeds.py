@@ -12,6 +12,7 @@ both languages rather than through gettext.
 
 import re
 from datetime import datetime
+from email.utils import format_datetime
 from urllib.parse import quote
 
 from django.conf import settings
@@ -193,6 +194,36 @@ def describe_filters(filters, lang):
     if not parts:
         return ""
     return words["filtered"].format(filters=words["separator"].join(parts))
+
+
+def rss_bytes(feed):
+    """The RSS document of `feed`, its dates written here. feedgen 1.0.0
+    writes RFC 822 dates by switching the process's C locale around
+    strftime, which is not thread-safe: under a threaded server another
+    request's switch can turn the day names Chinese. So feedgen is given no
+    RSS dates (it keeps them apart from the Atom ones, under private names)
+    and the dates are put in after, in English whatever the locale.
+    TODO: serialise with `feed.rss_str()` once feedgen formats dates without
+    setlocale."""
+    feed._FeedGenerator__rss_lastBuildDate = None
+    for entry in feed.entry():
+        entry._FeedEntry__rss_pubDate = None
+    root, document = feed._create_rss()
+
+    channel = root.find("channel")
+    built = etree.Element("lastBuildDate")
+    built.text = format_datetime(feed.updated())
+    after = channel.find("language")
+    if after is None:
+        channel.append(built)
+    else:
+        after.addnext(built)
+    for item, entry in zip(channel.findall("item"), feed.entry(), strict=True):
+        if entry.published() is not None:
+            etree.SubElement(item, "pubDate").text = format_datetime(entry.published())
+    return etree.tostring(
+        document, pretty_print=True, encoding="UTF-8", xml_declaration=True
+    )
 
 
 def atom_bytes(feed):

@@ -2,11 +2,13 @@
 blacklist. Parsed with feedparser as a reader would, and with lxml where the
 structure matters."""
 
+import concurrent.futures
 import datetime
 import locale
 import re
 import shutil
 import subprocess
+import sys
 import time
 
 import feedparser
@@ -15,7 +17,7 @@ from django.utils import translation
 from django.utils.http import parse_http_date
 from lxml import etree
 
-from alerts import feed_cache
+from alerts import feed_cache, feeds, queries
 from alerts.models import RecallEntry
 from tests import factories
 
@@ -479,3 +481,44 @@ def test_without_a_shared_cache_an_unchanged_feed_keeps_its_last_modified(
 
     assert again.status_code == 304
     assert again["Last-Modified"] == first["Last-Modified"]
+
+
+def test_rss_dates_are_written_without_switching_the_process_locale(
+    client, warning_index, monkeypatch
+):
+    factories.warning()
+
+    def no_locale_switch(*args, **kwargs):
+        raise AssertionError("setlocale is not thread-safe")
+
+    monkeypatch.setattr(locale, "setlocale", no_locale_switch)
+    response = client.get("/feeds/warnings.rss")
+
+    dates = [e.text for e in xml(response).iter("pubDate", "lastBuildDate")]
+    assert len(dates) == 2
+    assert all(RFC_822.match(d) and d.endswith("+0800") for d in dates), dates
+
+
+def test_rss_dates_built_in_many_threads_stay_english_under_a_chinese_locale(
+    warning_index, chinese_c_locale
+):
+    for _ in range(5):
+        factories.warning()
+    feed = feeds.warnings_feed(
+        list(queries.public_notices()), self_url="http://testserver/f", filters={}
+    )
+
+    # Threads switch as often as they can, as under a busy threaded server.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+            bodies = list(pool.map(lambda _: feeds.rss_bytes(feed), range(64)))
+    finally:
+        sys.setswitchinterval(interval)
+
+    for body in bodies:
+        root = etree.fromstring(body, SAFE_PARSER)
+        dates = [e.text for e in root.iter("pubDate", "lastBuildDate")]
+        assert len(dates) == 6
+        assert all(RFC_822.match(d) for d in dates), dates
