@@ -3,19 +3,23 @@ index of CAP messages, built with feedgen.
 
 Every notice (publication, level change, lifting) is an entry of its own,
 newest first. An entry's guid never changes for that notice: it is a tag URI
-made of the warning's reference number and the notice's sequence, neither of
-which an editor can change. Links are absolute, from HERALD_BASE_URL; times
-carry the site's zone. The text of a feed is in the language the client asks
-for (`lang`), not the language of the site, so its words are written here in
-both languages rather than through gettext.
+(RFC 4151) of HERALD_TAG_AUTHORITY, the warning's reference number and the
+notice's sequence, none of which an editor can change, nor a move of the
+site to a new address. Links are absolute, from HERALD_BASE_URL; times
+carry the site's zone and are written in English whatever the locale. The
+text of a feed is in the language the client asks for (`lang`), not the
+language of the site, so its words are written here in both languages rather
+than through gettext.
 """
 
+import ipaddress
 import re
 from datetime import datetime
 from email.utils import format_datetime
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone, translation
 from django_countries import countries
 from feedgen.feed import FeedGenerator
@@ -36,6 +40,13 @@ FEED_SIZE = 50
 
 # Characters XML 1.0 cannot hold, pasted in from editors now and then.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+# A domain name as RFC 4151 writes a taggingEntity: dot-separated labels of
+# letters, digits and inner hyphens.
+_DOMAIN_NAME = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+    r"(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
 
 # A fixed date for the tag URIs of register entries: a tag names its
 # authority as of a date, and that date must never move.
@@ -127,31 +138,61 @@ def local_time(value):
     return timezone.localtime(value).replace(microsecond=0)
 
 
-def authority_host():
-    return settings.HERALD_BASE_URL.split("//", 1)[-1].split("/", 1)[0].split(":")[0]
+def _domain_name(host):
+    """`host` lower-cased when it is a domain name, else None (an IP address
+    is no taggingEntity)."""
+    host = (host or "").strip().lower().rstrip(".")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return host if _DOMAIN_NAME.match(host) else None
+    return None
+
+
+def tag_authority():
+    """The domain name that tag: ids are minted under, read at call time.
+
+    HERALD_TAG_AUTHORITY when set, so that ids outlive a change of address;
+    else the host of HERALD_BASE_URL when it is a domain name (what ids were
+    made of before the setting existed); else the domain of
+    HERALD_CAP_SENDER."""
+    configured = getattr(settings, "HERALD_TAG_AUTHORITY", "")
+    if configured:
+        authority = _domain_name(configured)
+        if authority is None:
+            raise ImproperlyConfigured(
+                f"HERALD_TAG_AUTHORITY must be a domain name such as "
+                f"alerts.example.gov.cn, not {configured!r}."
+            )
+        return authority
+    authority = _domain_name(urlsplit(settings.HERALD_BASE_URL).hostname)
+    if authority is None:
+        sender = getattr(settings, "HERALD_CAP_SENDER", "")
+        authority = _domain_name(sender.rpartition("@")[2])
+    return authority or "localhost"
 
 
 def notice_guid(notice):
     """The guid / Atom id of a notice's entry, the same for ever."""
     reference = notice.warning.reference
     year = reference.split("-", 1)[0]
-    return f"tag:{authority_host()},{year}:notice/{reference}/{notice.sequence}"
+    return f"tag:{tag_authority()},{year}:notice/{reference}/{notice.sequence}"
 
 
 def cap_entry_id(notice):
     """The Atom id of a notice's entry in the CAP index."""
     reference = notice.warning.reference
     year = reference.split("-", 1)[0]
-    return f"tag:{authority_host()},{year}:cap/{reference}/{notice.sequence}"
+    return f"tag:{tag_authority()},{year}:cap/{reference}/{notice.sequence}"
 
 
 def recall_guid(entry):
     source_id = quote(entry.source_id, safe="")
-    return f"tag:{authority_host()},{_TAG_DATE}:recall/{entry.source}/{source_id}"
+    return f"tag:{tag_authority()},{_TAG_DATE}:recall/{entry.source}/{source_id}"
 
 
 def blacklist_guid(entry):
-    return f"tag:{authority_host()},{_TAG_DATE}:blacklist/{entry.pk}"
+    return f"tag:{tag_authority()},{_TAG_DATE}:blacklist/{entry.pk}"
 
 
 def notice_path(notice):

@@ -13,6 +13,7 @@ import time
 
 import feedparser
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import translation
 from django.utils.http import parse_http_date
 from lxml import etree
@@ -522,3 +523,58 @@ def test_rss_dates_built_in_many_threads_stay_english_under_a_chinese_locale(
         dates = [e.text for e in root.iter("pubDate", "lastBuildDate")]
         assert len(dates) == 6
         assert all(RFC_822.match(d) for d in dates), dates
+
+
+def test_ids_are_tagged_with_the_tag_authority_and_survive_a_new_address(
+    client, warning_index, settings
+):
+    page = factories.warning()
+    factories.recall(source="healthcanada", source_id="RA-1")
+    settings.HERALD_TAG_AUTHORITY = "alerts.example.gov.cn"
+    before = parse(client.get("/feeds/warnings.atom")).entries[0].id
+    before_recall = parse(client.get("/feeds/recalls.rss")).entries[0].id
+
+    settings.HERALD_BASE_URL = "https://203.0.113.5:8443"
+    feed_cache.bump("warnings")
+    feed_cache.bump("recalls")
+    after = parse(client.get("/feeds/warnings.atom"))
+    after_recall = parse(client.get("/feeds/recalls.rss")).entries[0].id
+
+    assert before == (
+        f"tag:alerts.example.gov.cn,{page.reference[:4]}:notice/{page.reference}/1"
+    )
+    assert after.entries[0].id == before
+    assert after.entries[0].link.startswith("https://203.0.113.5:8443/")
+    assert (
+        after_recall
+        == before_recall
+        == ("tag:alerts.example.gov.cn,2026:recall/healthcanada/RA-1")
+    )
+
+
+@pytest.mark.parametrize(
+    ("base_url", "authority"),
+    [
+        ("https://alerts.example.gov.cn", "alerts.example.gov.cn"),
+        ("http://127.0.0.1:8000", "herald.example.gov.cn"),
+        ("http://[::1]:8000", "herald.example.gov.cn"),
+    ],
+)
+def test_without_a_tag_authority_ids_take_a_domain_name_never_an_address(
+    warning_index, settings, base_url, authority
+):
+    settings.HERALD_TAG_AUTHORITY = ""
+    settings.HERALD_BASE_URL = base_url
+    settings.HERALD_CAP_SENDER = "alerts@herald.example.gov.cn"
+    page = factories.warning()
+
+    guid = feeds.notice_guid(page.notices.get())
+
+    assert guid.startswith(f"tag:{authority},")
+
+
+def test_a_tag_authority_that_is_no_domain_name_is_refused(db, settings):
+    settings.HERALD_TAG_AUTHORITY = "https://alerts.example.gov.cn/"
+
+    with pytest.raises(ImproperlyConfigured, match="HERALD_TAG_AUTHORITY"):
+        feeds.tag_authority()
