@@ -3,11 +3,14 @@
 A feed is built once per version of its family (see `feed_cache`) and per
 set of filters, then served from Django's cache with an ETag and a
 Last-Modified; a conditional request that matches gets a 304 without a
-database query when the cache is shared.
+database query when the cache is shared. Any origin may read a feed, and a
+browser's preflight for a conditional request is answered. A feed's body is
+in the language its `lang` names, whatever the reader's Accept-Language.
 """
 
 import hashlib
 import logging
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -26,6 +29,7 @@ from .api_support import (
     allow_cross_origin_reading,
     clean_filters,
     clean_language,
+    preflight_response,
 )
 from .choices import LEVEL_NUMERALS, PUBLIC_KINDS, Level, WarningKind
 from .feed_cache import BODY_TIMEOUT, current_version
@@ -38,6 +42,28 @@ CONTENT_TYPES = {
     "atom": "application/atom+xml; charset=utf-8",
 }
 MAX_AGE = 60
+FEED_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def feed_endpoint(view):
+    """Wrap a feed: GET and HEAD, and OPTIONS for a browser's CORS preflight
+    (a script that sends If-None-Match needs one); any other method is a 405."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method == "OPTIONS":
+            return allow_cross_origin_reading(preflight_response())
+        if request.method not in ("GET", "HEAD"):
+            response = HttpResponse(
+                "Feeds are read only: use GET or HEAD.\n",
+                status=405,
+                content_type="text/plain; charset=utf-8",
+            )
+            response["Allow"] = ", ".join(FEED_METHODS)
+            return allow_cross_origin_reading(response)
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _canonical_url(path, params):
@@ -45,7 +71,7 @@ def _canonical_url(path, params):
     return settings.HERALD_BASE_URL + path + (f"?{query}" if query else "")
 
 
-def _serve(request, *, family, fmt, params, build):
+def _serve(request, *, family, fmt, params, build, lang="zh"):
     """Answer with the cached feed, or build it; then ETag, Last-Modified and
     304 for a matching conditional request."""
     token, changed_at = current_version(family)
@@ -73,6 +99,9 @@ def _serve(request, *, family, fmt, params, build):
     response["ETag"] = cached["etag"]
     response["Last-Modified"] = http_date(last_modified)
     response["Cache-Control"] = f"public, max-age={MAX_AGE}"
+    response["Content-Language"] = feeds.content_language(lang)
+    # The address alone says the language: see FixedLanguageMiddleware.
+    response.language_from_address = True
     return allow_cross_origin_reading(response)
 
 
@@ -89,7 +118,7 @@ def _warning_params(request):
     return params, lang
 
 
-@require_safe
+@feed_endpoint
 def warnings_feed(request, fmt):
     try:
         filters, lang = _warning_params(request)
@@ -103,10 +132,12 @@ def warnings_feed(request, fmt):
             notices, self_url=self_url, filters=filters, lang=lang
         )
 
-    return _serve(request, family="warnings", fmt=fmt, params=params, build=build)
+    return _serve(
+        request, family="warnings", fmt=fmt, params=params, build=build, lang=lang
+    )
 
 
-@require_safe
+@feed_endpoint
 def cap_index(request):
     try:
         filters = clean_filters(request.GET, WARNING_FILTER_CLEANERS)
@@ -120,7 +151,7 @@ def cap_index(request):
     return _serve(request, family="warnings", fmt="atom", params=filters, build=build)
 
 
-@require_safe
+@feed_endpoint
 def recalls_feed(request, fmt):
     try:
         filters = clean_filters(request.GET, RECALL_FILTER_CLEANERS)
@@ -135,10 +166,12 @@ def recalls_feed(request, fmt):
             recalls[: feeds.FEED_SIZE], self_url=self_url, filters=filters, lang=lang
         )
 
-    return _serve(request, family="recalls", fmt=fmt, params=params, build=build)
+    return _serve(
+        request, family="recalls", fmt=fmt, params=params, build=build, lang=lang
+    )
 
 
-@require_safe
+@feed_endpoint
 def blacklist_feed(request, fmt):
     try:
         lang = clean_language(request.GET.get("lang") or "zh")
@@ -152,7 +185,9 @@ def blacklist_feed(request, fmt):
             entries[: feeds.FEED_SIZE], self_url=self_url, lang=lang
         )
 
-    return _serve(request, family="blacklist", fmt=fmt, params=params, build=build)
+    return _serve(
+        request, family="blacklist", fmt=fmt, params=params, build=build, lang=lang
+    )
 
 
 @require_safe

@@ -237,6 +237,11 @@ def describe_filters(filters, lang):
     return words["filtered"].format(filters=words["separator"].join(parts))
 
 
+def content_language(lang):
+    """The Content-Language of a feed written in `lang`, as its <language>."""
+    return "en" if lang == "en" else "zh-CN"
+
+
 def rss_bytes(feed):
     """The RSS document of `feed`, its dates written here. feedgen 1.0.0
     writes RFC 822 dates by switching the process's C locale around

@@ -66,6 +66,8 @@ MIDDLEWARE = [
     # that has it already (the feeds set their own).
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Feeds name their language in their address, not by Accept-Language.
+    "alerts.middleware.FixedLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

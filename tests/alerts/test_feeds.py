@@ -578,3 +578,46 @@ def test_a_tag_authority_that_is_no_domain_name_is_refused(db, settings):
 
     with pytest.raises(ImproperlyConfigured, match="HERALD_TAG_AUTHORITY"):
         feeds.tag_authority()
+
+
+@pytest.mark.parametrize("url", FEED_URLS)
+def test_a_browser_preflight_for_a_conditional_feed_request_is_allowed(client, db, url):
+    response = client.options(
+        url,
+        HTTP_ORIGIN="https://news.example.org",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="if-none-match",
+    )
+
+    assert response.status_code == 204
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "If-None-Match" in response["Access-Control-Allow-Headers"]
+    assert "GET" in response["Access-Control-Allow-Methods"]
+
+
+def test_a_feed_still_refuses_to_be_written_to(client, db):
+    response = client.post("/feeds/warnings.rss")
+
+    assert response.status_code == 405
+    assert "GET" in response["Allow"]
+
+
+@pytest.mark.parametrize(
+    ("url", "language"),
+    [
+        ("/feeds/warnings.rss?lang=en", "en"),
+        ("/feeds/warnings.atom", "zh-CN"),
+        ("/feeds/cap.atom", "zh-CN"),
+        ("/feeds/recalls.atom?lang=en", "en"),
+        ("/feeds/blacklist.rss", "zh-CN"),
+    ],
+)
+def test_a_feed_names_the_language_of_its_body_whatever_the_reader_accepts(
+    client, db, url, language
+):
+    other = "zh-hans" if language == "en" else "en"
+
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE=other)
+
+    assert response["Content-Language"] == language
+    assert "accept-language" not in response.get("Vary", "").lower()
