@@ -317,6 +317,10 @@ def _text(notice_or_page, field, lang):
     return getattr(notice_or_page, f"{field}_zh", "") or english
 
 
+def _shown_title(title_zh, title_en, lang):
+    return (title_en or title_zh) if lang == "en" else title_zh
+
+
 def notice_title(notice, lang="zh"):
     """The entry title: what happened, the level, and the warning's title as
     it reads now (an editor's typo fix shows, under the same guid)."""
@@ -326,8 +330,32 @@ def notice_title(notice, lang="zh"):
         NoticeKind.ADJUSTMENT: words["adjustment"],
         NoticeKind.LIFTING: words["lifting"],
     }.get(notice.kind, "")
-    title = (warning.title_en or warning.title) if lang == "en" else warning.title
+    title = _shown_title(warning.title, warning.title_en, lang)
     return f"{prefix}[{level_label(notice.level, lang)}] {title}"
+
+
+def notice_updated(notice, lang="zh"):
+    """When the entry of a notice last changed for a reader of `lang`.
+
+    An entry shows the warning's title and summary as they read now, so an
+    edit of either changes it under the same guid; the notice keeps them as
+    issued. While they still read so, the entry is as issued; once they
+    differ, it changed at the warning's last publish (no earlier than the
+    edit; a later republish that changes nothing moves it again, which a
+    reader takes for a harmless refresh)."""
+    issued = local_time(notice.issued_at)
+    warning = notice.warning
+    now = (
+        _shown_title(warning.title, warning.title_en, lang),
+        _text(warning, "summary", lang),
+    )
+    as_issued = (
+        _shown_title(notice.title_zh, notice.title_en, lang),
+        _text(notice, "summary", lang),
+    )
+    if now == as_issued or warning.last_published_at is None:
+        return issued
+    return max(issued, local_time(warning.last_published_at))
 
 
 def notice_summary(notice, lang="zh"):
@@ -374,13 +402,14 @@ def warnings_feed(notices, *, self_url, filters, lang="zh"):
     base = settings.HERALD_BASE_URL
     notices = list(notices)
     words = _WORDS[lang]
+    updated = {notice.pk: notice_updated(notice, lang) for notice in notices}
     feed = _feed(
         title=words["warnings"] + describe_filters(filters, lang),
         about=words["warnings_about"],
         self_url=self_url,
         alternate_url=base + "/warnings/",
         lang=lang,
-        updated=local_time(notices[0].issued_at) if notices else _EMPTY_FEED_UPDATED,
+        updated=max(updated.values(), default=_EMPTY_FEED_UPDATED),
     )
     # feedgen puts each new entry first unless told otherwise.
     for notice in notices:
@@ -398,7 +427,7 @@ def warnings_feed(notices, *, self_url, filters, lang="zh"):
         entry.link(href=base + notice_path(notice), rel="alternate", type="text/html")
         entry.description(xml_text(notice_summary(notice, lang)))
         entry.published(issued)
-        entry.updated(issued)
+        entry.updated(updated[notice.pk])
         _notice_categories(entry, notice, lang)
     return feed
 
@@ -408,13 +437,14 @@ def cap_index_feed(notices, *, self_url, filters):
     base = settings.HERALD_BASE_URL
     notices = list(notices)
     words = _WORDS["zh"]
+    updated = {notice.pk: notice_updated(notice, "zh") for notice in notices}
     feed = _feed(
         title=words["cap"] + describe_filters(filters, "zh"),
         about=words["cap_about"],
         self_url=self_url,
         alternate_url=base + "/warnings/",
         lang="zh",
-        updated=local_time(notices[0].issued_at) if notices else _EMPTY_FEED_UPDATED,
+        updated=max(updated.values(), default=_EMPTY_FEED_UPDATED),
     )
     for notice in notices:
         issued = local_time(notice.issued_at)
@@ -429,7 +459,7 @@ def cap_index_feed(notices, *, self_url, filters):
         )
         entry.summary(xml_text(notice_summary(notice, "zh")))
         entry.published(issued)
-        entry.updated(issued)
+        entry.updated(updated[notice.pk])
         _notice_categories(entry, notice, "zh")
     return feed
 

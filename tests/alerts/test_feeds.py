@@ -16,6 +16,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import translation
 from django.utils.http import parse_http_date
+from freezegun import freeze_time
 from lxml import etree
 
 from alerts import feed_cache, feeds, queries
@@ -621,3 +622,29 @@ def test_a_feed_names_the_language_of_its_body_whatever_the_reader_accepts(
 
     assert response["Content-Language"] == language
     assert "accept-language" not in response.get("Vary", "").lower()
+
+
+def test_a_title_edit_moves_the_entry_updated_time_and_not_its_guid(
+    client, warning_index, django_capture_on_commit_callbacks
+):
+    with freeze_time("2026-12-01 01:00:00"):
+        page = factories.warning()
+        other = factories.warning()
+    before = parse(client.get("/feeds/warnings.atom"))
+
+    with freeze_time("2026-12-02 03:00:00"):
+        with django_capture_on_commit_callbacks(execute=True):
+            page.title = page.title + "（更正）"
+            page.save_revision().publish()
+        # A republish that changes nothing a reader sees moves nothing.
+        with django_capture_on_commit_callbacks(execute=True):
+            other.save_revision().publish()
+    after = parse(client.get("/feeds/warnings.atom"))
+
+    (edited,) = [e for e in after.entries if "（更正）" in e.title]
+    (untouched,) = [e for e in after.entries if e is not edited]
+    assert edited.id in [e.id for e in before.entries]
+    assert edited.published == "2026-12-01T09:00:00+08:00"
+    assert edited.updated == "2026-12-02T11:00:00+08:00"
+    assert untouched.updated == untouched.published == "2026-12-01T09:00:00+08:00"
+    assert after.feed.updated == "2026-12-02T11:00:00+08:00"
