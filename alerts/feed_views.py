@@ -19,6 +19,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from . import feeds, queries
@@ -190,32 +192,97 @@ def blacklist_feed(request, fmt):
     )
 
 
+# What the form on the feeds page builds: each feed's address per format, the
+# filters it takes, and whether it takes `lang`.
+_BUILDABLE = {
+    "warnings": (
+        {"rss": "/feeds/warnings.rss", "atom": "/feeds/warnings.atom"},
+        WARNING_FILTER_CLEANERS,
+        True,
+    ),
+    "cap": ({"atom": "/feeds/cap.atom"}, WARNING_FILTER_CLEANERS, False),
+    "recalls": (
+        {"rss": "/feeds/recalls.rss", "atom": "/feeds/recalls.atom"},
+        RECALL_FILTER_CLEANERS,
+        True,
+    ),
+    "blacklist": (
+        {"rss": "/feeds/blacklist.rss", "atom": "/feeds/blacklist.atom"},
+        {},
+        True,
+    ),
+}
+
+
+def _form_labels():
+    return {
+        "level": _("Level"),
+        "kind": _("Kind"),
+        "category": _("Product category"),
+        "origin": _("Country of origin"),
+        "status": _("Status"),
+        "lang": _("Language of the entries"),
+    }
+
+
+def _built_address(params, chosen):
+    """The address the form's choices make, and the names of the choices
+    the chosen feed does not take (left out rather than refused), in words."""
+    paths, cleaners, takes_lang = _BUILDABLE[chosen["feed"]]
+    filters = clean_filters(params, cleaners)
+    lang = clean_language(params.get("lang") or "zh")
+    if lang != "zh" and takes_lang:
+        filters["lang"] = lang
+    left_out = [
+        label
+        for name, label in _form_labels().items()
+        if name not in cleaners
+        and (params.get(name) or "").strip()
+        and not (name == "lang" and (takes_lang or params.get(name) == "zh"))
+    ]
+    return _canonical_url(paths[chosen["format"]], filters), get_text_list(
+        left_out, _("and")
+    )
+
+
 @require_safe
 def feed_index(request):
     """The feeds page: what each feed holds, and a form that builds the
     address of a filtered feed without JavaScript."""
     chosen = {
         name: request.GET.get(name, "")
-        for name in ("format", "level", "kind", "category", "origin", "status", "lang")
+        for name in (
+            "feed",
+            "format",
+            "level",
+            "kind",
+            "category",
+            "origin",
+            "status",
+            "lang",
+        )
     }
+    # `format=cap` is how the form named the CAP index before a feed could
+    # be chosen; built addresses of then still work.
+    if chosen["format"] == "cap":
+        chosen["feed"], chosen["format"] = "cap", "atom"
+    if chosen["feed"] not in _BUILDABLE:
+        chosen["feed"] = "warnings"
+    paths = _BUILDABLE[chosen["feed"]][0]
+    if chosen["format"] not in paths:
+        chosen["format"] = next(iter(paths))
+
     built_url = error = None
+    left_out = ""
     if request.GET.get("build"):
         try:
-            filters = clean_filters(request.GET, WARNING_FILTER_CLEANERS)
-            lang = clean_language(request.GET.get("lang") or "zh")
+            built_url, left_out = _built_address(request.GET, chosen)
         except InvalidParameter as invalid:
             error = invalid.message
-        else:
-            path = {
-                "atom": "/feeds/warnings.atom",
-                "cap": "/feeds/cap.atom",
-            }.get(chosen["format"], "/feeds/warnings.rss")
-            if lang != "zh" and path != "/feeds/cap.atom":
-                filters["lang"] = lang
-            built_url = _canonical_url(path, filters)
     context = {
         "chosen": chosen,
         "built_url": built_url,
+        "left_out": left_out,
         "error": error,
         "levels": [
             (value, LEVEL_NUMERALS[value], label) for value, label in Level.choices
