@@ -648,3 +648,53 @@ def test_a_title_edit_moves_the_entry_updated_time_and_not_its_guid(
     assert edited.updated == "2026-12-02T11:00:00+08:00"
     assert untouched.updated == untouched.published == "2026-12-01T09:00:00+08:00"
     assert after.feed.updated == "2026-12-02T11:00:00+08:00"
+
+
+def test_recall_feeds_take_the_category_with_its_children_and_the_origin(
+    client, db, categories
+):
+    factories.recall(product="电动滑板车", category=categories["toys-electric"])
+    factories.recall(
+        product="婴儿推车", category=categories["childcare-strollers"], origin="DE"
+    )
+    factories.recall(product="毛绒玩具", category=categories["toys-plush"], origin="DE")
+
+    toys = parse(client.get("/feeds/recalls.rss?category=toys"))
+    german = parse(client.get("/feeds/recalls.atom?origin=de&lang=en"))
+    german_toys = parse(client.get("/feeds/recalls.rss?origin=DE&category=toys"))
+
+    assert sorted(e.title.split(" · ")[0] for e in toys.entries) == [
+        "毛绒玩具",
+        "电动滑板车",
+    ]
+    assert "类别：玩具" in toys.feed.title
+    assert sorted(e.title.split(" · ")[0] for e in german.entries) == [
+        "婴儿推车",
+        "毛绒玩具",
+    ]
+    assert "origin: Germany" in german.feed.title
+    assert [e.title.split(" · ")[0] for e in german_toys.entries] == ["毛绒玩具"]
+    assert client.get("/feeds/recalls.rss?level=1").status_code == 200
+    assert client.get("/feeds/recalls.rss?origin=ZZ").status_code == 400
+
+
+def test_a_lifting_notice_empties_the_feed_cache_at_once(
+    client, warning_index, django_capture_on_commit_callbacks, monkeypatch
+):
+    # As with Redis: only the signal may tell this process.
+    monkeypatch.setattr(feed_cache, "cache_is_shared", lambda: True)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = factories.warning(level=2)
+    first = {url: client.get(url) for url in FEED_URLS[:3]}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.lift(page)
+
+    for url, before in first.items():
+        by_etag = client.get(url, HTTP_IF_NONE_MATCH=before["ETag"])
+        by_date = client.get(url, HTTP_IF_MODIFIED_SINCE=before["Last-Modified"])
+        assert by_etag.status_code == 200, url
+        assert by_date.status_code == 200, url
+        entries = parse(by_etag).entries
+        assert len(entries) == 2
+        assert entries[0].title.startswith("【预警解除】")
