@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.cache import get_conditional_response, set_response_etag
 from django_countries import countries
 
 from .choices import LEVEL_NUMERALS, PUBLIC_KINDS
@@ -262,10 +263,24 @@ def take_from_rate_limit(request, now=None):
     return used <= limit, limit, max(0, limit - used), retry_after
 
 
+def answer_conditionally(request, response):
+    """`response` with its ETag, or a 304 when the client holds it already.
+
+    Done here rather than left to ConditionalGetMiddleware, whose 304 keeps
+    only the caching headers: without Access-Control-Allow-Origin a browser
+    script that sent If-None-Match could not read it."""
+    if request.method not in ("GET", "HEAD") or response.status_code != 200:
+        return response
+    if not response.has_header("ETag"):
+        set_response_etag(response)
+    return get_conditional_response(request, etag=response["ETag"], response=response)
+
+
 def open_data_endpoint(view):
     """Wrap a JSON API view: read methods only, CORS open for reading, the
-    per-client rate limit with 429 and Retry-After, and a 400 for an
-    `InvalidParameter` the view raises."""
+    per-client rate limit with 429 and Retry-After, an ETag with 304 for a
+    client that holds the answer, and a 400 for an `InvalidParameter` the
+    view raises."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -288,7 +303,7 @@ def open_data_endpoint(view):
             response["Retry-After"] = str(retry_after)
         else:
             try:
-                response = view(request, *args, **kwargs)
+                response = answer_conditionally(request, view(request, *args, **kwargs))
             except InvalidParameter as error:
                 response = error_response(400, error.message, error.name)
         response["X-RateLimit-Limit"] = str(limit)

@@ -7,9 +7,12 @@ deletion replaces the token after its transaction commits, so the next
 request builds the feed anew. With Redis every process shares the tokens.
 
 Without Redis the cache is local to each process, and a publish in another
-process (the worker loop publishing a scheduled page) cannot reach this
-one's token. The token is then joined by a fingerprint of the family's rows,
-read with one aggregate query, so no process serves a stale feed.
+process (the worker loop publishing a scheduled page, or unpublishing an
+expired one) cannot reach this one's token. Each process then keeps a
+fingerprint of the family's rows with its token, read with one aggregate
+query per request; when the fingerprint differs, the family is bumped here
+as the signal would have done, so no process serves a stale feed and
+Last-Modified moves on with the ETag.
 """
 
 import hashlib
@@ -45,17 +48,21 @@ def _version_key(family):
     return f"feeds:version:{family}"
 
 
-def bump(family):
+def bump(family, seen=None):
     """Start a new version of this family's feeds: older bodies are dead.
 
     `changed_at` moves on by at least a whole second, because HTTP dates
     have no fractions: a change in the same second as the last one must
-    still move Last-Modified, or an If-Modified-Since would match."""
+    still move Last-Modified, or an If-Modified-Since would match. Without
+    a shared cache the version keeps the fingerprint of what it shows
+    (`seen`, or read now), against which later requests compare."""
     previous = cache.get(_version_key(family))
     changed_at = timezone.now().timestamp()
     if previous is not None:
         changed_at = max(changed_at, int(previous["changed_at"]) + 1)
-    state = {"token": uuid.uuid4().hex, "changed_at": changed_at}
+    if seen is None and not cache_is_shared():
+        seen = fingerprint(family)
+    state = {"token": uuid.uuid4().hex, "changed_at": changed_at, "seen": seen}
     cache.set(_version_key(family), state, timeout=None)
     logger.info("Feed cache renewed: %s", family, extra={"feed_family": family})
     return state
@@ -64,15 +71,21 @@ def bump(family):
 def current_version(family):
     """(token, changed_at) of this family's feeds. `changed_at` is when the
     feeds last changed as far as this cache knows: a Last-Modified floor."""
+    shared = cache_is_shared()
+    seen = None if shared else fingerprint(family)
     state = cache.get(_version_key(family))
     if state is None:
-        fresh = {"token": uuid.uuid4().hex, "changed_at": timezone.now().timestamp()}
+        fresh = {
+            "token": uuid.uuid4().hex,
+            "changed_at": timezone.now().timestamp(),
+            "seen": seen,
+        }
         cache.add(_version_key(family), fresh, timeout=None)
         state = cache.get(_version_key(family)) or fresh
-    token = state["token"]
-    if not cache_is_shared():
-        token += ":" + fingerprint(family)
-    return token, state["changed_at"]
+    if not shared and state.get("seen") != seen:
+        # Changed by another process: no signal told this one.
+        state = bump(family, seen=seen)
+    return state["token"], state["changed_at"]
 
 
 def cache_is_shared():

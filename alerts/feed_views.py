@@ -3,11 +3,14 @@
 A feed is built once per version of its family (see `feed_cache`) and per
 set of filters, then served from Django's cache with an ETag and a
 Last-Modified; a conditional request that matches gets a 304 without a
-database query when the cache is shared.
+database query when the cache is shared. Any origin may read a feed, and a
+browser's preflight for a conditional request is answered. A feed's body is
+in the language its `lang` names, whatever the reader's Accept-Language.
 """
 
 import hashlib
 import logging
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -16,6 +19,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from . import feeds, queries
@@ -26,6 +31,7 @@ from .api_support import (
     allow_cross_origin_reading,
     clean_filters,
     clean_language,
+    preflight_response,
 )
 from .choices import LEVEL_NUMERALS, PUBLIC_KINDS, Level, WarningKind
 from .feed_cache import BODY_TIMEOUT, current_version
@@ -38,6 +44,28 @@ CONTENT_TYPES = {
     "atom": "application/atom+xml; charset=utf-8",
 }
 MAX_AGE = 60
+FEED_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def feed_endpoint(view):
+    """Wrap a feed: GET and HEAD, and OPTIONS for a browser's CORS preflight
+    (a script that sends If-None-Match needs one); any other method is a 405."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method == "OPTIONS":
+            return allow_cross_origin_reading(preflight_response())
+        if request.method not in ("GET", "HEAD"):
+            response = HttpResponse(
+                "Feeds are read only: use GET or HEAD.\n",
+                status=405,
+                content_type="text/plain; charset=utf-8",
+            )
+            response["Allow"] = ", ".join(FEED_METHODS)
+            return allow_cross_origin_reading(response)
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _canonical_url(path, params):
@@ -45,7 +73,7 @@ def _canonical_url(path, params):
     return settings.HERALD_BASE_URL + path + (f"?{query}" if query else "")
 
 
-def _serve(request, *, family, fmt, params, build):
+def _serve(request, *, family, fmt, params, build, lang="zh"):
     """Answer with the cached feed, or build it; then ETag, Last-Modified and
     304 for a matching conditional request."""
     token, changed_at = current_version(family)
@@ -54,7 +82,7 @@ def _serve(request, *, family, fmt, params, build):
     cached = cache.get(key)
     if cached is None:
         feed = build(self_url)
-        body = feed.rss_str(pretty=True) if fmt == "rss" else feeds.atom_bytes(feed)
+        body = feeds.rss_bytes(feed) if fmt == "rss" else feeds.atom_bytes(feed)
         cached = {
             "body": body,
             "etag": '"' + hashlib.sha256(body).hexdigest()[:32] + '"',
@@ -73,6 +101,9 @@ def _serve(request, *, family, fmt, params, build):
     response["ETag"] = cached["etag"]
     response["Last-Modified"] = http_date(last_modified)
     response["Cache-Control"] = f"public, max-age={MAX_AGE}"
+    response["Content-Language"] = feeds.content_language(lang)
+    # The address alone says the language: see FixedLanguageMiddleware.
+    response.language_from_address = True
     return allow_cross_origin_reading(response)
 
 
@@ -89,7 +120,7 @@ def _warning_params(request):
     return params, lang
 
 
-@require_safe
+@feed_endpoint
 def warnings_feed(request, fmt):
     try:
         filters, lang = _warning_params(request)
@@ -103,10 +134,12 @@ def warnings_feed(request, fmt):
             notices, self_url=self_url, filters=filters, lang=lang
         )
 
-    return _serve(request, family="warnings", fmt=fmt, params=params, build=build)
+    return _serve(
+        request, family="warnings", fmt=fmt, params=params, build=build, lang=lang
+    )
 
 
-@require_safe
+@feed_endpoint
 def cap_index(request):
     try:
         filters = clean_filters(request.GET, WARNING_FILTER_CLEANERS)
@@ -120,7 +153,7 @@ def cap_index(request):
     return _serve(request, family="warnings", fmt="atom", params=filters, build=build)
 
 
-@require_safe
+@feed_endpoint
 def recalls_feed(request, fmt):
     try:
         filters = clean_filters(request.GET, RECALL_FILTER_CLEANERS)
@@ -135,10 +168,12 @@ def recalls_feed(request, fmt):
             recalls[: feeds.FEED_SIZE], self_url=self_url, filters=filters, lang=lang
         )
 
-    return _serve(request, family="recalls", fmt=fmt, params=params, build=build)
+    return _serve(
+        request, family="recalls", fmt=fmt, params=params, build=build, lang=lang
+    )
 
 
-@require_safe
+@feed_endpoint
 def blacklist_feed(request, fmt):
     try:
         lang = clean_language(request.GET.get("lang") or "zh")
@@ -152,7 +187,62 @@ def blacklist_feed(request, fmt):
             entries[: feeds.FEED_SIZE], self_url=self_url, lang=lang
         )
 
-    return _serve(request, family="blacklist", fmt=fmt, params=params, build=build)
+    return _serve(
+        request, family="blacklist", fmt=fmt, params=params, build=build, lang=lang
+    )
+
+
+# What the form on the feeds page builds: each feed's address per format, the
+# filters it takes, and whether it takes `lang`.
+_BUILDABLE = {
+    "warnings": (
+        {"rss": "/feeds/warnings.rss", "atom": "/feeds/warnings.atom"},
+        WARNING_FILTER_CLEANERS,
+        True,
+    ),
+    "cap": ({"atom": "/feeds/cap.atom"}, WARNING_FILTER_CLEANERS, False),
+    "recalls": (
+        {"rss": "/feeds/recalls.rss", "atom": "/feeds/recalls.atom"},
+        RECALL_FILTER_CLEANERS,
+        True,
+    ),
+    "blacklist": (
+        {"rss": "/feeds/blacklist.rss", "atom": "/feeds/blacklist.atom"},
+        {},
+        True,
+    ),
+}
+
+
+def _form_labels():
+    return {
+        "level": _("Level"),
+        "kind": _("Kind"),
+        "category": _("Product category"),
+        "origin": _("Country of origin"),
+        "status": _("Status"),
+        "lang": _("Language of the entries"),
+    }
+
+
+def _built_address(params, chosen):
+    """The address the form's choices make, and the names of the choices
+    the chosen feed does not take (left out rather than refused), in words."""
+    paths, cleaners, takes_lang = _BUILDABLE[chosen["feed"]]
+    filters = clean_filters(params, cleaners)
+    lang = clean_language(params.get("lang") or "zh")
+    if lang != "zh" and takes_lang:
+        filters["lang"] = lang
+    left_out = [
+        label
+        for name, label in _form_labels().items()
+        if name not in cleaners
+        and (params.get(name) or "").strip()
+        and not (name == "lang" and (takes_lang or params.get(name) == "zh"))
+    ]
+    return _canonical_url(paths[chosen["format"]], filters), get_text_list(
+        left_out, _("and")
+    )
 
 
 @require_safe
@@ -161,26 +251,38 @@ def feed_index(request):
     address of a filtered feed without JavaScript."""
     chosen = {
         name: request.GET.get(name, "")
-        for name in ("format", "level", "kind", "category", "origin", "status", "lang")
+        for name in (
+            "feed",
+            "format",
+            "level",
+            "kind",
+            "category",
+            "origin",
+            "status",
+            "lang",
+        )
     }
+    # `format=cap` is how the form named the CAP index before a feed could
+    # be chosen; built addresses of then still work.
+    if chosen["format"] == "cap":
+        chosen["feed"], chosen["format"] = "cap", "atom"
+    if chosen["feed"] not in _BUILDABLE:
+        chosen["feed"] = "warnings"
+    paths = _BUILDABLE[chosen["feed"]][0]
+    if chosen["format"] not in paths:
+        chosen["format"] = next(iter(paths))
+
     built_url = error = None
+    left_out = ""
     if request.GET.get("build"):
         try:
-            filters = clean_filters(request.GET, WARNING_FILTER_CLEANERS)
-            lang = clean_language(request.GET.get("lang") or "zh")
+            built_url, left_out = _built_address(request.GET, chosen)
         except InvalidParameter as invalid:
             error = invalid.message
-        else:
-            path = {
-                "atom": "/feeds/warnings.atom",
-                "cap": "/feeds/cap.atom",
-            }.get(chosen["format"], "/feeds/warnings.rss")
-            if lang != "zh" and path != "/feeds/cap.atom":
-                filters["lang"] = lang
-            built_url = _canonical_url(path, filters)
     context = {
         "chosen": chosen,
         "built_url": built_url,
+        "left_out": left_out,
         "error": error,
         "levels": [
             (value, LEVEL_NUMERALS[value], label) for value, label in Level.choices

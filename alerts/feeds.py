@@ -3,18 +3,23 @@ index of CAP messages, built with feedgen.
 
 Every notice (publication, level change, lifting) is an entry of its own,
 newest first. An entry's guid never changes for that notice: it is a tag URI
-made of the warning's reference number and the notice's sequence, neither of
-which an editor can change. Links are absolute, from HERALD_BASE_URL; times
-carry the site's zone. The text of a feed is in the language the client asks
-for (`lang`), not the language of the site, so its words are written here in
-both languages rather than through gettext.
+(RFC 4151) of HERALD_TAG_AUTHORITY, the warning's reference number and the
+notice's sequence, none of which an editor can change, nor a move of the
+site to a new address. Links are absolute, from HERALD_BASE_URL; times
+carry the site's zone and are written in English whatever the locale. The
+text of a feed is in the language the client asks for (`lang`), not the
+language of the site, so its words are written here in both languages rather
+than through gettext.
 """
 
+import ipaddress
 import re
 from datetime import datetime
-from urllib.parse import quote
+from email.utils import format_datetime
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone, translation
 from django_countries import countries
 from feedgen.feed import FeedGenerator
@@ -35,6 +40,13 @@ FEED_SIZE = 50
 
 # Characters XML 1.0 cannot hold, pasted in from editors now and then.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+# A domain name as RFC 4151 writes a taggingEntity: dot-separated labels of
+# letters, digits and inner hyphens.
+_DOMAIN_NAME = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+    r"(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
 
 # A fixed date for the tag URIs of register entries: a tag names its
 # authority as of a date, and that date must never move.
@@ -126,31 +138,61 @@ def local_time(value):
     return timezone.localtime(value).replace(microsecond=0)
 
 
-def authority_host():
-    return settings.HERALD_BASE_URL.split("//", 1)[-1].split("/", 1)[0].split(":")[0]
+def _domain_name(host):
+    """`host` lower-cased when it is a domain name, else None (an IP address
+    is no taggingEntity)."""
+    host = (host or "").strip().lower().rstrip(".")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return host if _DOMAIN_NAME.match(host) else None
+    return None
+
+
+def tag_authority():
+    """The domain name that tag: ids are minted under, read at call time.
+
+    HERALD_TAG_AUTHORITY when set, so that ids outlive a change of address;
+    else the host of HERALD_BASE_URL when it is a domain name (what ids were
+    made of before the setting existed); else the domain of
+    HERALD_CAP_SENDER."""
+    configured = getattr(settings, "HERALD_TAG_AUTHORITY", "")
+    if configured:
+        authority = _domain_name(configured)
+        if authority is None:
+            raise ImproperlyConfigured(
+                f"HERALD_TAG_AUTHORITY must be a domain name such as "
+                f"alerts.example.gov.cn, not {configured!r}."
+            )
+        return authority
+    authority = _domain_name(urlsplit(settings.HERALD_BASE_URL).hostname)
+    if authority is None:
+        sender = getattr(settings, "HERALD_CAP_SENDER", "")
+        authority = _domain_name(sender.rpartition("@")[2])
+    return authority or "localhost"
 
 
 def notice_guid(notice):
     """The guid / Atom id of a notice's entry, the same for ever."""
     reference = notice.warning.reference
     year = reference.split("-", 1)[0]
-    return f"tag:{authority_host()},{year}:notice/{reference}/{notice.sequence}"
+    return f"tag:{tag_authority()},{year}:notice/{reference}/{notice.sequence}"
 
 
 def cap_entry_id(notice):
     """The Atom id of a notice's entry in the CAP index."""
     reference = notice.warning.reference
     year = reference.split("-", 1)[0]
-    return f"tag:{authority_host()},{year}:cap/{reference}/{notice.sequence}"
+    return f"tag:{tag_authority()},{year}:cap/{reference}/{notice.sequence}"
 
 
 def recall_guid(entry):
     source_id = quote(entry.source_id, safe="")
-    return f"tag:{authority_host()},{_TAG_DATE}:recall/{entry.source}/{source_id}"
+    return f"tag:{tag_authority()},{_TAG_DATE}:recall/{entry.source}/{source_id}"
 
 
 def blacklist_guid(entry):
-    return f"tag:{authority_host()},{_TAG_DATE}:blacklist/{entry.pk}"
+    return f"tag:{tag_authority()},{_TAG_DATE}:blacklist/{entry.pk}"
 
 
 def notice_path(notice):
@@ -193,6 +235,41 @@ def describe_filters(filters, lang):
     if not parts:
         return ""
     return words["filtered"].format(filters=words["separator"].join(parts))
+
+
+def content_language(lang):
+    """The Content-Language of a feed written in `lang`, as its <language>."""
+    return "en" if lang == "en" else "zh-CN"
+
+
+def rss_bytes(feed):
+    """The RSS document of `feed`, its dates written here. feedgen 1.0.0
+    writes RFC 822 dates by switching the process's C locale around
+    strftime, which is not thread-safe: under a threaded server another
+    request's switch can turn the day names Chinese. So feedgen is given no
+    RSS dates (it keeps them apart from the Atom ones, under private names)
+    and the dates are put in after, in English whatever the locale.
+    TODO: serialise with `feed.rss_str()` once feedgen formats dates without
+    setlocale."""
+    feed._FeedGenerator__rss_lastBuildDate = None
+    for entry in feed.entry():
+        entry._FeedEntry__rss_pubDate = None
+    root, document = feed._create_rss()
+
+    channel = root.find("channel")
+    built = etree.Element("lastBuildDate")
+    built.text = format_datetime(feed.updated())
+    after = channel.find("language")
+    if after is None:
+        channel.append(built)
+    else:
+        after.addnext(built)
+    for item, entry in zip(channel.findall("item"), feed.entry(), strict=True):
+        if entry.published() is not None:
+            etree.SubElement(item, "pubDate").text = format_datetime(entry.published())
+    return etree.tostring(
+        document, pretty_print=True, encoding="UTF-8", xml_declaration=True
+    )
 
 
 def atom_bytes(feed):
@@ -240,6 +317,10 @@ def _text(notice_or_page, field, lang):
     return getattr(notice_or_page, f"{field}_zh", "") or english
 
 
+def _shown_title(title_zh, title_en, lang):
+    return (title_en or title_zh) if lang == "en" else title_zh
+
+
 def notice_title(notice, lang="zh"):
     """The entry title: what happened, the level, and the warning's title as
     it reads now (an editor's typo fix shows, under the same guid)."""
@@ -249,8 +330,32 @@ def notice_title(notice, lang="zh"):
         NoticeKind.ADJUSTMENT: words["adjustment"],
         NoticeKind.LIFTING: words["lifting"],
     }.get(notice.kind, "")
-    title = (warning.title_en or warning.title) if lang == "en" else warning.title
+    title = _shown_title(warning.title, warning.title_en, lang)
     return f"{prefix}[{level_label(notice.level, lang)}] {title}"
+
+
+def notice_updated(notice, lang="zh"):
+    """When the entry of a notice last changed for a reader of `lang`.
+
+    An entry shows the warning's title and summary as they read now, so an
+    edit of either changes it under the same guid; the notice keeps them as
+    issued. While they still read so, the entry is as issued; once they
+    differ, it changed at the warning's last publish (no earlier than the
+    edit; a later republish that changes nothing moves it again, which a
+    reader takes for a harmless refresh)."""
+    issued = local_time(notice.issued_at)
+    warning = notice.warning
+    now = (
+        _shown_title(warning.title, warning.title_en, lang),
+        _text(warning, "summary", lang),
+    )
+    as_issued = (
+        _shown_title(notice.title_zh, notice.title_en, lang),
+        _text(notice, "summary", lang),
+    )
+    if now == as_issued or warning.last_published_at is None:
+        return issued
+    return max(issued, local_time(warning.last_published_at))
 
 
 def notice_summary(notice, lang="zh"):
@@ -297,13 +402,14 @@ def warnings_feed(notices, *, self_url, filters, lang="zh"):
     base = settings.HERALD_BASE_URL
     notices = list(notices)
     words = _WORDS[lang]
+    updated = {notice.pk: notice_updated(notice, lang) for notice in notices}
     feed = _feed(
         title=words["warnings"] + describe_filters(filters, lang),
         about=words["warnings_about"],
         self_url=self_url,
         alternate_url=base + "/warnings/",
         lang=lang,
-        updated=local_time(notices[0].issued_at) if notices else _EMPTY_FEED_UPDATED,
+        updated=max(updated.values(), default=_EMPTY_FEED_UPDATED),
     )
     # feedgen puts each new entry first unless told otherwise.
     for notice in notices:
@@ -321,7 +427,7 @@ def warnings_feed(notices, *, self_url, filters, lang="zh"):
         entry.link(href=base + notice_path(notice), rel="alternate", type="text/html")
         entry.description(xml_text(notice_summary(notice, lang)))
         entry.published(issued)
-        entry.updated(issued)
+        entry.updated(updated[notice.pk])
         _notice_categories(entry, notice, lang)
     return feed
 
@@ -331,13 +437,14 @@ def cap_index_feed(notices, *, self_url, filters):
     base = settings.HERALD_BASE_URL
     notices = list(notices)
     words = _WORDS["zh"]
+    updated = {notice.pk: notice_updated(notice, "zh") for notice in notices}
     feed = _feed(
         title=words["cap"] + describe_filters(filters, "zh"),
         about=words["cap_about"],
         self_url=self_url,
         alternate_url=base + "/warnings/",
         lang="zh",
-        updated=local_time(notices[0].issued_at) if notices else _EMPTY_FEED_UPDATED,
+        updated=max(updated.values(), default=_EMPTY_FEED_UPDATED),
     )
     for notice in notices:
         issued = local_time(notice.issued_at)
@@ -352,7 +459,7 @@ def cap_index_feed(notices, *, self_url, filters):
         )
         entry.summary(xml_text(notice_summary(notice, "zh")))
         entry.published(issued)
-        entry.updated(issued)
+        entry.updated(updated[notice.pk])
         _notice_categories(entry, notice, "zh")
     return feed
 

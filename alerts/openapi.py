@@ -154,12 +154,55 @@ def _rate_headers():
     }
 
 
+def _etag_header():
+    return {
+        "ETag": {
+            "description": "A tag of this answer; send it back in If-None-Match "
+            "to be told 304 when the answer has not changed.",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    }
+
+
+def _if_none_match():
+    return {
+        "name": "If-None-Match",
+        "in": "header",
+        "required": False,
+        "description": "The ETag of an answer the client holds: a 304 without "
+        "a body if it is still the answer.",
+        "schema": {"type": "string"},
+    }
+
+
 def _json(schema):
     return {"application/json": {"schema": schema}}
 
 
+def _not_modified():
+    return {
+        "description": "The answer has not changed since the ETag the client "
+        "sent in If-None-Match; no body.",
+        "headers": {**_etag_header(), **_rate_headers()},
+    }
+
+
+def _read_responses(schema, description):
+    """The answers of an endpoint without parameters to get wrong."""
+    return {
+        "200": {
+            "description": description,
+            "headers": {**_etag_header(), **_rate_headers()},
+            "content": _json(schema),
+        },
+        "304": _not_modified(),
+        "429": _too_many(),
+    }
+
+
 def _list_responses(item_schema, description):
-    headers = _rate_headers()
+    headers = {**_etag_header(), **_rate_headers()}
     headers["Link"] = {
         "description": 'The next page, `<url>; rel="next"`, when there is one.',
         "required": False,
@@ -180,6 +223,7 @@ def _list_responses(item_schema, description):
                 )
             ),
         },
+        "304": _not_modified(),
         "400": _error_response("A parameter is wrong; the message says how."),
         "429": _too_many(),
     }
@@ -349,7 +393,30 @@ def _schemas():
             )
         }
     )
+    uri = {"type": "string", "format": "uri"}
+    api_index = _object(
+        {
+            "name": _text(),
+            "openapi": uri,
+            "endpoints": _object(
+                {"warnings": uri, "recalls": uri, "blacklist": uri, "search": uri}
+            ),
+            "feeds": uri,
+        }
+    )
+    description = _object(
+        {
+            "openapi": {"type": "string"},
+            "info": {"type": "object"},
+            "servers": {"type": "array"},
+            "paths": {"type": "object"},
+            "components": {"type": "object"},
+        },
+        required=["openapi", "info", "paths"],
+    )
     return {
+        "ApiIndex": api_index,
+        "OpenApiDescription": description,
         "BilingualText": _object(
             {"zh": _text(), "en": _text()},
         ),
@@ -383,17 +450,39 @@ def document():
                 "companies, as JSON. Read-only, open to any origin (CORS), "
                 "rate-limited per client (429 with Retry-After). Lists are "
                 "newest first in a stable order and paged with `cursor`. "
-                "Times are ISO 8601 with their zone. Port bulletins are never "
-                "included."
+                "Times are ISO 8601 with their zone. Every answer carries an "
+                "ETag: send it back in If-None-Match and an unchanged answer "
+                "is a 304 without a body. Port bulletins are never included."
             ),
         },
         "servers": [{"url": settings.HERALD_BASE_URL}],
         "paths": {
+            "/api/v1/": {
+                "get": {
+                    "operationId": "apiIndex",
+                    "summary": "Where the endpoints, this description and the "
+                    "feeds are",
+                    "parameters": [_if_none_match()],
+                    "responses": _read_responses(
+                        _ref("ApiIndex"), "The addresses of the API."
+                    ),
+                }
+            },
+            "/api/v1/openapi.json": {
+                "get": {
+                    "operationId": "openApiDescription",
+                    "summary": "This description, OpenAPI 3.1",
+                    "parameters": [_if_none_match()],
+                    "responses": _read_responses(
+                        _ref("OpenApiDescription"), "The OpenAPI description."
+                    ),
+                }
+            },
             "/api/v1/warnings": {
                 "get": {
                     "operationId": "listWarnings",
                     "summary": "Public warnings, newest start time first",
-                    "parameters": _warning_filters() + _paging(),
+                    "parameters": _warning_filters() + _paging() + [_if_none_match()],
                     "responses": _list_responses("Warning", "A page of warnings."),
                 }
             },
@@ -408,7 +497,8 @@ def document():
                         _category(),
                         _origin(),
                     ]
-                    + _paging(),
+                    + _paging()
+                    + [_if_none_match()],
                     "responses": _list_responses("Recall", "A page of recalls."),
                 }
             },
@@ -421,7 +511,8 @@ def document():
                             "Words in the company name, credit code, decision."
                         ),
                     ]
-                    + _paging(),
+                    + _paging()
+                    + [_if_none_match()],
                     "responses": _list_responses(
                         "BlacklistEntry", "A page of blacklist entries."
                     ),

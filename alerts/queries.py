@@ -2,10 +2,12 @@
 
 from django.db.models import F, Q
 
-from .choices import PUBLIC_KINDS
+from .choices import PUBLIC_KINDS, NoticeKind
 from .models import BlacklistEntry, Notice, ProductCategory, RecallEntry, WarningPage
 
 WARNING_FILTERS = ("level", "kind", "category", "origin", "status")
+# What a notice answers itself rather than by its warning's state now.
+NOTICE_FILTERS = ("level", "status")
 
 
 def public_warnings():
@@ -42,11 +44,38 @@ def filter_warnings(warnings, params):
 
 
 def public_notices(params=None):
-    """Notices of live public warnings, newest first, filtered like warnings."""
-    warnings = filter_warnings(public_warnings(), params or {})
+    """Notices of live public warnings, newest first, with the filters of the
+    feeds. Kind, category and origin are the warning's. Level and status are
+    the notice's, since a feed lists notices and an entry, once read, stays
+    read:
+
+    - `level` keeps the notices issued at that level, and a level change
+      from it too, so a change from I to II shows under both;
+    - `status=active` keeps the notices of warnings in force, and the
+      lifting notice of a warning that was in force (one with an earlier
+      notice): a reader of the active feed must learn it no longer applies;
+    - `status=lifted` keeps every notice of the warnings lifted.
+    """
+    params = params or {}
+    warning_params = {k: v for k, v in params.items() if k not in NOTICE_FILTERS}
+    warnings = filter_warnings(public_warnings(), warning_params)
+    notices = Notice.objects.filter(warning__in=warnings.values("pk"))
+    level = params.get("level")
+    if level and str(level).isdigit():
+        notices = notices.filter(
+            Q(level=int(level))
+            | Q(kind=NoticeKind.ADJUSTMENT, previous_level=int(level))
+        )
+    status = params.get("status")
+    if status == "active":
+        notices = notices.filter(
+            Q(warning__lifted_at__isnull=True)
+            | Q(kind=NoticeKind.LIFTING, sequence__gt=1)
+        )
+    elif status == "lifted":
+        notices = notices.filter(warning__lifted_at__isnull=False)
     return (
-        Notice.objects.filter(warning__in=warnings.values("pk"))
-        .select_related("warning")
+        notices.select_related("warning")
         .prefetch_related("warning__categories")
         .order_by("-issued_at", "-id")
     )

@@ -67,6 +67,8 @@ MIDDLEWARE = [
     # that has it already (the feeds set their own).
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Feeds name their language in their address, not by Accept-Language.
+    "alerts.middleware.FixedLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -187,6 +189,9 @@ WAGTAILADMIN_BASE_URL = HERALD_BASE_URL
 WAGTAIL_SITE_NAME = "Herald"
 HERALD_AUTHORITY_NAME = env("HERALD_AUTHORITY_NAME", "产品质量安全风险预警中心")
 HERALD_CAP_SENDER = env("HERALD_CAP_SENDER", "alerts@herald.example.gov.cn")
+# The domain name feed guids and ids are minted under (tag: URIs, RFC 4151),
+# so they outlive a change of HERALD_BASE_URL; empty: see feeds.tag_authority.
+HERALD_TAG_AUTHORITY = env("HERALD_TAG_AUTHORITY", "")
 HERALD_SMS_SIGNATURE = env("HERALD_SMS_SIGNATURE", "【产品安全预警】")
 HERALD_SMS_MAX_SEGMENTS = int(env("HERALD_SMS_MAX_SEGMENTS", "2"))
 

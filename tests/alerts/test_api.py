@@ -279,3 +279,20 @@ def test_an_api_answer_carries_an_etag_and_a_repeat_gets_304(client, db):
 
     assert first.status_code == 200 and first["ETag"]
     assert again.status_code == 304
+
+
+def test_a_304_from_the_api_can_still_be_read_by_a_browser(client, db):
+    origin = "https://news.example.org"
+    first = client.get("/api/v1/recalls", HTTP_ORIGIN=origin)
+
+    again = client.get(
+        "/api/v1/recalls", HTTP_ORIGIN=origin, HTTP_IF_NONE_MATCH=first["ETag"]
+    )
+
+    assert again.status_code == 304
+    assert again["ETag"] == first["ETag"]
+    assert again["Access-Control-Allow-Origin"] == "*"
+    assert "ETag" in again["Access-Control-Expose-Headers"]
+    assert again["X-RateLimit-Remaining"] == str(
+        int(first["X-RateLimit-Remaining"]) - 1
+    )

@@ -60,10 +60,48 @@ def api_schema(db):
     request_finished.connect(close_old_connections)
 
 
-def answer(api_schema, path, query=None):
-    case = api_schema[path]["GET"].Case(query=query or {})
+def strict_copy(raw):
+    """The description with `additionalProperties: false` on every object it
+    describes, so that a field the API sends but the description does not
+    name fails a check. (The served description stays open: a client must
+    not break when a field is added.)"""
+    strict = copy.deepcopy(raw)
+
+    def close(node):
+        if isinstance(node, dict):
+            if (
+                node.get("type") == "object"
+                and "properties" in node
+                and "additionalProperties" not in node
+            ):
+                node["additionalProperties"] = False
+            for value in node.values():
+                close(value)
+        elif isinstance(node, list):
+            for value in node:
+                close(value)
+
+    close(strict["components"])
+    for operations in strict["paths"].values():
+        for operation in operations.values():
+            close(operation["responses"])
+    return strict
+
+
+@pytest.fixture
+def strict_schema(api_schema):
+    return schemathesis.openapi.from_dict(strict_copy(api_schema.raw_schema))
+
+
+def answer(api_schema, path, query=None, headers=None, strict_schema=None):
+    case = api_schema[path]["GET"].Case(query=query or {}, headers=headers or {})
     response = case.call()
     case.validate_response(response, checks=CHECKS)
+    if strict_schema is not None:
+        strict_case = strict_schema[path]["GET"].Case(
+            query=query or {}, headers=headers or {}
+        )
+        strict_case.validate_response(response, checks=CHECKS)
     return response
 
 
@@ -82,8 +120,10 @@ def answer(api_schema, path, query=None):
         ("/api/v1/search", {"type": "recall", "sort": "date"}),
     ],
 )
-def test_real_answers_match_the_description(records, api_schema, path, query):
-    response = answer(api_schema, path, query)
+def test_real_answers_match_the_description(
+    records, api_schema, strict_schema, path, query
+):
+    response = answer(api_schema, path, query, strict_schema=strict_schema)
 
     assert response.status_code == 200
     assert response.json()["items"]
@@ -123,6 +163,54 @@ def test_the_check_fails_when_the_api_and_its_description_drift(records, api_sch
 
     with pytest.raises(FailureGroup, match="risk_score"):
         case.validate_response(response, checks=CHECKS)
+
+
+def test_a_field_the_api_adds_without_its_description_fails_the_check(
+    records, api_schema, strict_schema, monkeypatch
+):
+    from alerts import api
+
+    described = api.recall_data
+    monkeypatch.setattr(
+        api, "recall_data", lambda recall: {**described(recall), "risk_score": 0.5}
+    )
+    response = api_schema["/api/v1/recalls"]["GET"].Case().call()
+    case = strict_schema["/api/v1/recalls"]["GET"].Case()
+
+    assert "risk_score" in response.json()["items"][0]
+    with pytest.raises(FailureGroup, match="risk_score"):
+        case.validate_response(response, checks=CHECKS)
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/warnings", "/api/v1/recalls", "/api/v1/blacklist"]
+)
+def test_a_304_and_its_etag_match_the_description(
+    records, api_schema, strict_schema, path
+):
+    first = answer(api_schema, path, strict_schema=strict_schema)
+    etag = first.headers["etag"][0]
+
+    again = answer(
+        api_schema, path, headers={"If-None-Match": etag}, strict_schema=strict_schema
+    )
+
+    assert again.status_code == 304
+    assert again.headers["etag"] == [etag]
+    assert again.headers["access-control-allow-origin"] == ["*"]
+    responses = api_schema.raw_schema["paths"][path]["get"]["responses"]
+    assert "ETag" in responses["200"]["headers"]
+    assert "304" in responses
+
+
+@pytest.mark.parametrize("path", ["/api/v1/", "/api/v1/openapi.json"])
+def test_the_index_and_the_description_are_described_too(
+    db, api_schema, strict_schema, path
+):
+    response = answer(api_schema, path, strict_schema=strict_schema)
+
+    assert response.status_code == 200
+    assert response.json()
 
 
 def test_the_description_lists_the_category_codes_the_api_accepts(api_schema):

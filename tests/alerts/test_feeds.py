@@ -2,19 +2,24 @@
 blacklist. Parsed with feedparser as a reader would, and with lxml where the
 structure matters."""
 
+import concurrent.futures
 import datetime
 import locale
 import re
 import shutil
 import subprocess
+import sys
 import time
 
 import feedparser
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import translation
+from django.utils.http import parse_http_date
+from freezegun import freeze_time
 from lxml import etree
 
-from alerts import feed_cache
+from alerts import feed_cache, feeds, queries
 from alerts.models import RecallEntry
 from tests import factories
 
@@ -440,3 +445,256 @@ def test_rss_feeds_hold_what_rss_2_requires(client, warning_index, url):
         assert item.find("title").text
         assert item.find("guid").get("isPermaLink") == "false"
         assert RFC_822.match(item.find("pubDate").text)
+
+
+def test_without_a_shared_cache_an_unpublish_elsewhere_moves_last_modified(
+    client, warning_index, monkeypatch
+):
+    monkeypatch.setattr(feed_cache, "cache_is_shared", lambda: False)
+    page = factories.warning()
+    factories.warning()
+    first = client.get("/feeds/warnings.atom")
+
+    # As the worker's scheduled expiry: no on-commit signal reaches here.
+    page.unpublish()
+    second = client.get(
+        "/feeds/warnings.atom", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]
+    )
+
+    assert len(parse(first).entries) == 2
+    assert second.status_code == 200
+    assert len(parse(second).entries) == 1
+    assert second["ETag"] != first["ETag"]
+    assert parse_http_date(second["Last-Modified"]) > parse_http_date(
+        first["Last-Modified"]
+    )
+
+
+def test_without_a_shared_cache_an_unchanged_feed_keeps_its_last_modified(
+    client, warning_index, monkeypatch
+):
+    monkeypatch.setattr(feed_cache, "cache_is_shared", lambda: False)
+    factories.warning()
+    first = client.get("/feeds/warnings.rss")
+
+    again = client.get(
+        "/feeds/warnings.rss", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]
+    )
+
+    assert again.status_code == 304
+    assert again["Last-Modified"] == first["Last-Modified"]
+
+
+def test_rss_dates_are_written_without_switching_the_process_locale(
+    client, warning_index, monkeypatch
+):
+    factories.warning()
+
+    def no_locale_switch(*args, **kwargs):
+        raise AssertionError("setlocale is not thread-safe")
+
+    monkeypatch.setattr(locale, "setlocale", no_locale_switch)
+    response = client.get("/feeds/warnings.rss")
+
+    dates = [e.text for e in xml(response).iter("pubDate", "lastBuildDate")]
+    assert len(dates) == 2
+    assert all(RFC_822.match(d) and d.endswith("+0800") for d in dates), dates
+
+
+def test_rss_dates_built_in_many_threads_stay_english_under_a_chinese_locale(
+    warning_index, chinese_c_locale
+):
+    for _ in range(5):
+        factories.warning()
+    feed = feeds.warnings_feed(
+        list(queries.public_notices()), self_url="http://testserver/f", filters={}
+    )
+
+    # Threads switch as often as they can, as under a busy threaded server.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+            bodies = list(pool.map(lambda _: feeds.rss_bytes(feed), range(64)))
+    finally:
+        sys.setswitchinterval(interval)
+
+    for body in bodies:
+        root = etree.fromstring(body, SAFE_PARSER)
+        dates = [e.text for e in root.iter("pubDate", "lastBuildDate")]
+        assert len(dates) == 6
+        assert all(RFC_822.match(d) for d in dates), dates
+
+
+def test_ids_are_tagged_with_the_tag_authority_and_survive_a_new_address(
+    client, warning_index, settings
+):
+    page = factories.warning()
+    factories.recall(source="healthcanada", source_id="RA-1")
+    settings.HERALD_TAG_AUTHORITY = "alerts.example.gov.cn"
+    before = parse(client.get("/feeds/warnings.atom")).entries[0].id
+    before_recall = parse(client.get("/feeds/recalls.rss")).entries[0].id
+
+    settings.HERALD_BASE_URL = "https://203.0.113.5:8443"
+    feed_cache.bump("warnings")
+    feed_cache.bump("recalls")
+    after = parse(client.get("/feeds/warnings.atom"))
+    after_recall = parse(client.get("/feeds/recalls.rss")).entries[0].id
+
+    assert before == (
+        f"tag:alerts.example.gov.cn,{page.reference[:4]}:notice/{page.reference}/1"
+    )
+    assert after.entries[0].id == before
+    assert after.entries[0].link.startswith("https://203.0.113.5:8443/")
+    assert (
+        after_recall
+        == before_recall
+        == ("tag:alerts.example.gov.cn,2026:recall/healthcanada/RA-1")
+    )
+
+
+@pytest.mark.parametrize(
+    ("base_url", "authority"),
+    [
+        ("https://alerts.example.gov.cn", "alerts.example.gov.cn"),
+        ("http://127.0.0.1:8000", "herald.example.gov.cn"),
+        ("http://[::1]:8000", "herald.example.gov.cn"),
+    ],
+)
+def test_without_a_tag_authority_ids_take_a_domain_name_never_an_address(
+    warning_index, settings, base_url, authority
+):
+    settings.HERALD_TAG_AUTHORITY = ""
+    settings.HERALD_BASE_URL = base_url
+    settings.HERALD_CAP_SENDER = "alerts@herald.example.gov.cn"
+    page = factories.warning()
+
+    guid = feeds.notice_guid(page.notices.get())
+
+    assert guid.startswith(f"tag:{authority},")
+
+
+def test_a_tag_authority_that_is_no_domain_name_is_refused(db, settings):
+    settings.HERALD_TAG_AUTHORITY = "https://alerts.example.gov.cn/"
+
+    with pytest.raises(ImproperlyConfigured, match="HERALD_TAG_AUTHORITY"):
+        feeds.tag_authority()
+
+
+@pytest.mark.parametrize("url", FEED_URLS)
+def test_a_browser_preflight_for_a_conditional_feed_request_is_allowed(client, db, url):
+    response = client.options(
+        url,
+        HTTP_ORIGIN="https://news.example.org",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="if-none-match",
+    )
+
+    assert response.status_code == 204
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "If-None-Match" in response["Access-Control-Allow-Headers"]
+    assert "GET" in response["Access-Control-Allow-Methods"]
+
+
+def test_a_feed_still_refuses_to_be_written_to(client, db):
+    response = client.post("/feeds/warnings.rss")
+
+    assert response.status_code == 405
+    assert "GET" in response["Allow"]
+
+
+@pytest.mark.parametrize(
+    ("url", "language"),
+    [
+        ("/feeds/warnings.rss?lang=en", "en"),
+        ("/feeds/warnings.atom", "zh-CN"),
+        ("/feeds/cap.atom", "zh-CN"),
+        ("/feeds/recalls.atom?lang=en", "en"),
+        ("/feeds/blacklist.rss", "zh-CN"),
+    ],
+)
+def test_a_feed_names_the_language_of_its_body_whatever_the_reader_accepts(
+    client, db, url, language
+):
+    other = "zh-hans" if language == "en" else "en"
+
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE=other)
+
+    assert response["Content-Language"] == language
+    assert "accept-language" not in response.get("Vary", "").lower()
+
+
+def test_a_title_edit_moves_the_entry_updated_time_and_not_its_guid(
+    client, warning_index, django_capture_on_commit_callbacks
+):
+    with freeze_time("2026-12-01 01:00:00"):
+        page = factories.warning()
+        other = factories.warning()
+    before = parse(client.get("/feeds/warnings.atom"))
+
+    with freeze_time("2026-12-02 03:00:00"):
+        with django_capture_on_commit_callbacks(execute=True):
+            page.title = page.title + "（更正）"
+            page.save_revision().publish()
+        # A republish that changes nothing a reader sees moves nothing.
+        with django_capture_on_commit_callbacks(execute=True):
+            other.save_revision().publish()
+    after = parse(client.get("/feeds/warnings.atom"))
+
+    (edited,) = [e for e in after.entries if "（更正）" in e.title]
+    (untouched,) = [e for e in after.entries if e is not edited]
+    assert edited.id in [e.id for e in before.entries]
+    assert edited.published == "2026-12-01T09:00:00+08:00"
+    assert edited.updated == "2026-12-02T11:00:00+08:00"
+    assert untouched.updated == untouched.published == "2026-12-01T09:00:00+08:00"
+    assert after.feed.updated == "2026-12-02T11:00:00+08:00"
+
+
+def test_recall_feeds_take_the_category_with_its_children_and_the_origin(
+    client, db, categories
+):
+    factories.recall(product="电动滑板车", category=categories["toys-electric"])
+    factories.recall(
+        product="婴儿推车", category=categories["childcare-strollers"], origin="DE"
+    )
+    factories.recall(product="毛绒玩具", category=categories["toys-plush"], origin="DE")
+
+    toys = parse(client.get("/feeds/recalls.rss?category=toys"))
+    german = parse(client.get("/feeds/recalls.atom?origin=de&lang=en"))
+    german_toys = parse(client.get("/feeds/recalls.rss?origin=DE&category=toys"))
+
+    assert sorted(e.title.split(" · ")[0] for e in toys.entries) == [
+        "毛绒玩具",
+        "电动滑板车",
+    ]
+    assert "类别：玩具" in toys.feed.title
+    assert sorted(e.title.split(" · ")[0] for e in german.entries) == [
+        "婴儿推车",
+        "毛绒玩具",
+    ]
+    assert "origin: Germany" in german.feed.title
+    assert [e.title.split(" · ")[0] for e in german_toys.entries] == ["毛绒玩具"]
+    assert client.get("/feeds/recalls.rss?level=1").status_code == 200
+    assert client.get("/feeds/recalls.rss?origin=ZZ").status_code == 400
+
+
+def test_a_lifting_notice_empties_the_feed_cache_at_once(
+    client, warning_index, django_capture_on_commit_callbacks, monkeypatch
+):
+    # As with Redis: only the signal may tell this process.
+    monkeypatch.setattr(feed_cache, "cache_is_shared", lambda: True)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = factories.warning(level=2)
+    first = {url: client.get(url) for url in FEED_URLS[:3]}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.lift(page)
+
+    for url, before in first.items():
+        by_etag = client.get(url, HTTP_IF_NONE_MATCH=before["ETag"])
+        by_date = client.get(url, HTTP_IF_MODIFIED_SINCE=before["Last-Modified"])
+        assert by_etag.status_code == 200, url
+        assert by_date.status_code == 200, url
+        entries = parse(by_etag).entries
+        assert len(entries) == 2
+        assert entries[0].title.startswith("【预警解除】")

@@ -84,7 +84,7 @@ def test_a_reader_builds_a_cap_feed_address_without_javascript(
     page = browser.new_page(java_script_enabled=False)
     page.goto(live_server.url + "/feeds/")
 
-    page.locator("input[name=format][value=cap]").check()
+    page.locator("input[name=feed][value=cap]").check()
     page.locator("#feed-level").select_option("1")
     page.locator("#feed-category").select_option("childcare")
     page.locator("form.feed-builder button[type=submit]").click()
@@ -93,3 +93,54 @@ def test_a_reader_builds_a_cap_feed_address_without_javascript(
     page.close()
 
     assert built.endswith("/feeds/cap.atom?level=1&category=childcare")
+
+
+@pytest.mark.parametrize(
+    ("choices", "expected"),
+    [
+        (
+            {"feed": "recalls", "format": "atom", "category": "toys", "origin": "de"},
+            "/feeds/recalls.atom?category=toys&origin=DE",
+        ),
+        (
+            {"feed": "recalls", "format": "rss", "lang": "en"},
+            "/feeds/recalls.rss?lang=en",
+        ),
+        ({"feed": "blacklist", "format": "atom"}, "/feeds/blacklist.atom"),
+        (
+            {"feed": "blacklist", "format": "rss", "lang": "en"},
+            "/feeds/blacklist.rss?lang=en",
+        ),
+        ({"feed": "cap", "level": "1", "lang": "en"}, "/feeds/cap.atom?level=1"),
+        # An address built before the feed could be chosen.
+        ({"format": "cap", "level": "1"}, "/feeds/cap.atom?level=1"),
+    ],
+)
+def test_the_form_builds_recall_blacklist_and_cap_addresses_too(
+    client, warning_index, choices, expected
+):
+    factories.warning(level=1)
+    factories.recall(origin="DE", category="toys-plush")
+    factories.blacklist_entry()
+
+    response = client.get("/feeds/", {"build": "1", **choices})
+
+    html = response.content.decode()
+    built = "http://testserver" + expected
+    assert f'<code id="built-url">{built.replace("&", "&amp;")}</code>' in html
+    feed = feedparser.parse(client.get(expected).content)
+    assert not feed.bozo
+    assert feed.entries
+
+
+def test_the_form_says_which_filters_a_register_feed_leaves_out(client, db):
+    response = client.get(
+        "/feeds/",
+        {"build": "1", "feed": "blacklist", "level": "2", "category": "toys"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    html = response.content.decode()
+    assert "http://testserver/feeds/blacklist.rss</code>" in html
+    assert "left out" in html
+    assert "Level and Product category." in html.split("left out", 1)[1][:200]
