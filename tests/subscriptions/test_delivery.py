@@ -7,18 +7,6 @@ from subscriptions import queries, queues, tasks
 from subscriptions.channels.sms import SmsSendError
 from subscriptions.models import Delivery, SmsOptOut
 from tests import factories
-from tests.subscriptions import providers
-
-
-@pytest.fixture
-def scripted_sms(settings):
-    settings.HERALD_SMS_PROVIDER = "tests.subscriptions.providers.ScriptedSmsProvider"
-    settings.HERALD_SEND_RETRY_BASE_SECONDS = 0
-    providers.SCRIPT.clear()
-    providers.SENT.clear()
-    yield providers
-    providers.SCRIPT.clear()
-    providers.SENT.clear()
 
 
 def _publish_to(subscriber_count, capture, **fields):
