@@ -4,8 +4,7 @@ Matching is set-based: one INSERT ... SELECT per channel writes every
 delivery of a notice, and the unique key makes a rerun harmless."""
 
 from django.db import connection
-from django.db.models import CharField, DateTimeField, F, Q, Value
-from django.db.models.expressions import Case, When
+from django.db.models import Case, CharField, DateTimeField, F, Q, Value, When
 from django.utils import timezone
 
 from alerts.choices import NoticeKind, WarningKind
@@ -190,10 +189,11 @@ def suppress_unreachable(ids, sms_sender=None):
 
 def matching_count(notice):
     """How many (subscriber, channel) pairs a notice reaches: its deliveries
-    once written, or what matching would write while it is still pending."""
-    written = Delivery.objects.filter(notice=notice).count()
-    if written:
-        return written
+    once written (less those suppressed at send time, which nobody was
+    waiting for), or what matching would write while it is still pending."""
+    written = Delivery.objects.filter(notice=notice)
+    if written.exists():
+        return written.exclude(status=DeliveryStatus.SUPPRESSED).count()
     return sum(
         matching_subscribers(notice, channel).count()
         for channel in (Channel.EMAIL, Channel.SMS)
@@ -546,16 +546,15 @@ def apply_early_statuses(forget_before):
     """Apply kept status callbacks whose message id a delivery now holds, in
     the order they came; forget those applied and those older than
     `forget_before` (for messages that are not deliveries). Returns how many
-    were applied."""
-    known = PendingStatusCallback.objects.filter(
-        provider_id__in=Delivery.objects.exclude(provider_id="").values("provider_id")
-    ).order_by("received_at", "pk")
-    applied = []
-    for callback in known:
-        advance_by_provider_id(
+    were applied. There are seldom any: one look-up by id each."""
+    applied = [
+        callback.pk
+        for callback in PendingStatusCallback.objects.order_by("received_at", "pk")
+        if advance_by_provider_id(
             callback.provider_id, callback.status, error_code=callback.error_code
         )
-        applied.append(callback.pk)
+        is not None
+    ]
     PendingStatusCallback.objects.filter(
         Q(pk__in=applied) | Q(received_at__lt=forget_before)
     ).delete()

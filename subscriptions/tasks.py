@@ -6,8 +6,10 @@ thing, so a task run twice sends nothing twice:
 - `dispatch_notice` writes the deliveries of a notice slice by slice (one
   INSERT ... SELECT per channel and slice) and queues each slice's new rows
   in chunks as soon as they are committed;
-- `send_deliveries` sends the still-queued deliveries of a chunk, each one
-  claimed by an atomic UPDATE just before it leaves (`queries.claim`);
+- `send_deliveries` sends the still-queued deliveries of a chunk whose
+  subscribers can still be written to, each one claimed by an atomic UPDATE
+  (`queries.claim`), then given its slot of the provider's rate limit, then
+  marked as handed over just before it leaves;
 - `sweep_pending_notices` (every minute) dispatches notices left pending,
   queues again deliveries whose send task was lost, settles deliveries
   handed over by a worker that died before recording them, and applies
@@ -125,8 +127,8 @@ def send_deliveries(delivery_ids, attempt=0, queue=queues.ROUTINE):
     subscriber can still be written to. Those that fail for a reason a retry
     can mend are sent again later, with back-off. Each delivery's own count
     of attempts bounds its retries (HERALD_SEND_MAX_RETRIES), however often
-    the sweeper queues it again; `attempt`, given by tasks queued before that
-    count was kept, is no longer read."""
+    the sweeper queues it again; `attempt` is still accepted from tasks
+    already in the queue, but no longer read."""
     chunk = _Chunk()
     deliveries = queries.deliveries_to_send(delivery_ids, chunk.sms_sender())
     if not deliveries:

@@ -66,3 +66,17 @@ def test_a_chunk_another_worker_already_took_holds_no_slot_of_the_rate_limit(
 
     assert (sent, slots) == (0, [])
     assert scripted_sms.SENT == []
+
+
+def test_codes_and_confirmations_take_their_slots_of_the_same_rate_limit(
+    client, subscribe_form, monkeypatch
+):
+    slots = []
+    monkeypatch.setattr(throttle, "wait_for_slot", slots.append)
+
+    client.post(
+        "/subscribe/",
+        subscribe_form(email="parent@example.com", phone="13800138000"),
+    )
+
+    assert sorted(slots) == ["email", "sms"]
