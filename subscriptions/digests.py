@@ -122,14 +122,14 @@ def _send_digest(subscriber_id, channel, cutoff, run):
     )
     if not ids:
         return 0
-    queries.suppress_unreachable(ids, sms_sender)
-    rows = [
-        row
-        for row in Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.QUEUED)
+    queries.suppress_unreachable(ids, sms_sender or None)
+    candidates = (
+        Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.QUEUED)
         .select_related("subscriber", "notice", "notice__warning")
         .order_by("notice__issued_at", "pk")
-        if queries.claim(row.pk)
-    ]
+    )
+    # Each claimed on its own: the digest carries what this attempt took.
+    rows = [row for row in candidates if queries.claim(row.pk)]
     if not rows:
         return 0
 

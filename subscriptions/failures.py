@@ -37,7 +37,7 @@ def record_failure(attempts, channel, address, error, sms_sender="", retry_at=No
     if getattr(error, "opted_out", False):
         SmsOptOut.objects.get_or_create(phone=address, sender=sms_sender)
         _advance(ids, DeliveryStatus.SUPPRESSED, code, "the number has opted out")
-        logger.info("SMS to %s deliveries suppressed: opted out", len(ids), extra=extra)
+        logger.info("%s suppressed: opted out", _what(channel, ids), extra=extra)
         return {}
     if getattr(error, "invalid_number", False):
         # Dead for every later notice too: matching skips suppressed numbers.
@@ -48,8 +48,8 @@ def record_failure(attempts, channel, address, error, sms_sender="", retry_at=No
         )
         _advance(ids, DeliveryStatus.UNDELIVERABLE, code, message)
         logger.error(
-            "SMS to %s deliveries undeliverable: invalid number (%s)",
-            len(ids),
+            "%s undeliverable: invalid number (%s)",
+            _what(channel, ids),
             code,
             extra=extra,
         )
@@ -100,4 +100,4 @@ def _what(channel, ids):
     name = "Email" if channel == Channel.EMAIL else "SMS"
     if len(ids) == 1:
         return f"{name} delivery {ids[0]}"
-    return f"{name} to {len(ids)} deliveries"
+    return f"{name} digest of {len(ids)} deliveries"
