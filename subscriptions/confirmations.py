@@ -2,7 +2,8 @@
 
 Each task takes a subscriber id and returns early when nothing is due (the
 address was confirmed meanwhile, or erased), so a rerun sends nothing
-twice that should not go twice."""
+twice that should not go twice. Each message takes its slot of the
+provider's rate limit like any notice: the provider counts them all."""
 
 import logging
 
@@ -12,11 +13,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from . import queues
+from . import queues, throttle
 from .channels.email import open_connection, send_email
 from .channels.sms import sms_provider
 from .messages import absolute
-from .models import Subscriber
+from .models import Channel, Subscriber
 from .signup import new_phone_code
 from .tokens import email_confirmation_token, manage_token
 
@@ -49,6 +50,7 @@ def _send_one_email(subscriber, template, context):
         html = render_to_string(f"{template}.html", context)
     connection = open_connection()
     try:
+        throttle.wait_for_slot(Channel.EMAIL)
         send_email(connection, subscriber.email, subject, text, html)
     finally:
         connection.close()
@@ -82,6 +84,7 @@ def send_phone_code(subscriber_id):
     code = new_phone_code(subscriber)
     with translation.override(subscriber.language):
         body = render_to_string("subscriptions/sms/code.txt", {"code": code}).strip()
+    throttle.wait_for_slot(Channel.SMS)
     sms_provider().send(subscriber.phone, settings.HERALD_SMS_SIGNATURE + body)
     logger.info(
         "Verification code sent to subscriber %s",
@@ -127,6 +130,7 @@ def send_manage_link_by_sms(subscriber_id):
             "subscriptions/sms/manage_link.txt",
             {"manage_url": _manage_url(subscriber)},
         ).strip()
+    throttle.wait_for_slot(Channel.SMS)
     sms_provider().send(subscriber.phone, settings.HERALD_SMS_SIGNATURE + body)
     logger.info(
         "Manage link sent by SMS to subscriber %s",

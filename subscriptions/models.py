@@ -223,7 +223,14 @@ class Delivery(models.Model):
     # Set by the one attempt that hands the message to the provider (an
     # atomic claim), so two workers never both send it.
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # When the message was handed to the provider. Set just before the hand
+    # over (a worker that dies after it may have sent the message) and
+    # cleared when the provider refuses the message outright: a delivery
+    # that never reached the provider was never sent.
     sent_at = models.DateTimeField(null=True, blank=True)
+    # A digest delivery that failed for a reason a retry can mend is tried
+    # again no earlier than this (the back-off of `tasks.retry_countdown`).
+    retry_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
 
@@ -247,6 +254,21 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"Delivery {self.pk} ({self.channel}, {self.status})"
+
+
+class PendingStatusCallback(models.Model):
+    """A Twilio status callback for a message id no delivery holds yet.
+    Twilio may call back before the worker that sent the message has stored
+    its id, and it does not call again; the sweeper applies the status once
+    the id is stored."""
+
+    provider_id = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(max_length=16, choices=DeliveryStatus.choices)
+    error_code = models.CharField(max_length=32, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Pending status {self.status} ({self.pk})"
 
 
 class OutboxMessage(models.Model):

@@ -4,17 +4,19 @@ Matching is set-based: one INSERT ... SELECT per channel writes every
 delivery of a notice, and the unique key makes a rerun harmless."""
 
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import Case, CharField, DateTimeField, F, Q, Value, When
 from django.utils import timezone
 
 from alerts.choices import NoticeKind, WarningKind
 from alerts.models import ProductCategory
 
+from .channels import scrubbed
 from .models import (
     Channel,
     Delivery,
     DeliveryStatus,
     Frequency,
+    PendingStatusCallback,
     SmsOptOut,
     Subscriber,
     Suppression,
@@ -23,12 +25,33 @@ from .models import (
 # Deliveries of an earlier notice that count as "told" (or about to be).
 TOLD_STATUSES = (DeliveryStatus.QUEUED, DeliveryStatus.SENT, DeliveryStatus.DELIVERED)
 
+# Moving straight from queued to one of these means the message never left.
+REFUSED_STATUSES = (
+    DeliveryStatus.FAILED,
+    DeliveryStatus.UNDELIVERABLE,
+    DeliveryStatus.SUPPRESSED,
+)
 
-def matching_subscribers(notice, channel, subscriber_range=None):
+# Why a delivery was not sent after all (its error code), and what staff read.
+UNREACHABLE_ERASED = "erased"
+UNREACHABLE_LEFT = "left"
+UNREACHABLE_CHANNEL_OFF = "channel_off"
+UNREACHABLE_OPTED_OUT = "opted_out"
+UNREACHABLE_SUPPRESSED = "suppressed"
+UNREACHABLE_TEXT = {
+    UNREACHABLE_ERASED: "not sent: the subscriber was erased",
+    UNREACHABLE_LEFT: "not sent: the subscriber left",
+    UNREACHABLE_CHANNEL_OFF: "not sent: the subscriber switched this channel off",
+    UNREACHABLE_OPTED_OUT: "not sent: the number opted out from this sender",
+    UNREACHABLE_SUPPRESSED: "not sent: the address is on the suppression list",
+}
+
+
+def matching_subscribers(notice, channel, subscriber_range=None, sms_sender=None):
     """Subscribers a notice reaches on a channel: categories (a parent covers
-    its children), level threshold, kind, origins, confirmed, not opted out,
-    not suppressed; plus, for a level change or lifting, everyone told of the
-    warning before."""
+    its children), level threshold, kind, origins, confirmed, not opted out
+    (from `sms_sender`, by default the SMS provider's), not suppressed; plus,
+    for a level change or lifting, everyone told of the warning before."""
     warning = notice.warning
     categories = ProductCategory.objects.filter(
         pk__in=[category.pk for category in warning.categories.all()]
@@ -59,34 +82,118 @@ def matching_subscribers(notice, channel, subscriber_range=None):
         ).values("subscriber_id")
         wanted = wanted | (Q(pk__in=told_before) & Q(left_at__isnull=True))
 
-    reachable = _reachable_on(channel)
+    reachable = _reachable_on(channel, sms_sender)
     if subscriber_range is not None:
         # Inside the subquery, so that a slice reads only its own subscribers.
         reachable &= Q(pk__range=subscriber_range)
     return Subscriber.objects.filter(wanted & reachable).values("pk").distinct()
 
 
-def _reachable_on(channel):
+def current_sms_sender():
+    """The sender opt-outs are checked against: the SMS provider's own."""
+    from .channels.sms import sms_provider
+
+    return sms_provider().sender()
+
+
+def reachability_rules(channel, sms_sender=None):
+    """What a subscriber must be for a message to go to them on `channel`,
+    as (reason when they are not, condition), in the order the reasons are
+    told. Matching and every send, however late, apply the same rules."""
+    rules = [
+        (UNREACHABLE_ERASED, Q(erased_at__isnull=True)),
+        (UNREACHABLE_LEFT, Q(left_at__isnull=True)),
+    ]
     if channel == Channel.EMAIL:
         suppressed = Suppression.objects.filter(channel=Channel.EMAIL).values("address")
-        return Q(
-            email__isnull=False, email_confirmed_at__isnull=False, email_active=True
-        ) & ~Q(email__in=suppressed)
+        return [
+            *rules,
+            (
+                UNREACHABLE_CHANNEL_OFF,
+                Q(
+                    email__isnull=False,
+                    email_confirmed_at__isnull=False,
+                    email_active=True,
+                ),
+            ),
+            (UNREACHABLE_SUPPRESSED, ~Q(email__in=suppressed)),
+        ]
+    if sms_sender is None:
+        sms_sender = current_sms_sender()
     suppressed = Suppression.objects.filter(channel=Channel.SMS).values("address")
-    opted_out = SmsOptOut.objects.values("phone")
-    return (
-        Q(phone__isnull=False, phone_confirmed_at__isnull=False, sms_active=True)
-        & ~Q(phone__in=suppressed)
-        & ~Q(phone__in=opted_out)
+    # Opt-outs are kept per number and sender, as carriers require: a STOP
+    # sent to another of our senders does not silence this one.
+    opted_out = SmsOptOut.objects.filter(sender=sms_sender).values("phone")
+    return [
+        *rules,
+        (
+            UNREACHABLE_CHANNEL_OFF,
+            Q(phone__isnull=False, phone_confirmed_at__isnull=False, sms_active=True),
+        ),
+        (UNREACHABLE_OPTED_OUT, ~Q(phone__in=opted_out)),
+        (UNREACHABLE_SUPPRESSED, ~Q(phone__in=suppressed)),
+    ]
+
+
+def _reachable_on(channel, sms_sender=None):
+    reachable = Q()
+    for _reason, condition in reachability_rules(channel, sms_sender):
+        reachable &= condition
+    return reachable
+
+
+def suppress_unreachable(ids, sms_sender=None):
+    """Move to suppressed, with the reason, every delivery of `ids` still
+    queued and untaken whose subscriber can no longer be written to on its
+    channel: they left, were erased, switched the channel off, texted STOP
+    or were suppressed after matching. Returns the ids moved."""
+    rows = list(
+        Delivery.objects.filter(
+            pk__in=ids, status=DeliveryStatus.QUEUED, claimed_at__isnull=True
+        ).values_list("pk", "subscriber_id", "channel")
     )
+    moved = []
+    for channel in {row_channel for _pk, _subscriber, row_channel in rows}:
+        of_channel = [
+            (pk, sub) for pk, sub, row_channel in rows if row_channel == channel
+        ]
+        rules = reachability_rules(channel, sms_sender)
+        reason = Case(
+            *(When(~condition, then=Value(code)) for code, condition in rules),
+            default=Value(""),
+            output_field=CharField(),
+        )
+        reasons = dict(
+            Subscriber.objects.filter(pk__in={sub for _pk, sub in of_channel})
+            .annotate(unreachable=reason)
+            .exclude(unreachable="")
+            .values_list("pk", "unreachable")
+        )
+        by_reason = {}
+        for pk, subscriber_id in of_channel:
+            if subscriber_id in reasons:
+                by_reason.setdefault(reasons[subscriber_id], []).append(pk)
+        for code, delivery_ids in by_reason.items():
+            Delivery.objects.filter(
+                pk__in=delivery_ids,
+                status=DeliveryStatus.QUEUED,
+                claimed_at__isnull=True,
+            ).update(
+                status=DeliveryStatus.SUPPRESSED,
+                error_code=code,
+                error_message=UNREACHABLE_TEXT[code],
+            )
+            moved.extend(delivery_ids)
+    return moved
 
 
 def matching_count(notice):
     """How many (subscriber, channel) pairs a notice reaches: its deliveries
-    once written, or what matching would write while it is still pending."""
-    written = Delivery.objects.filter(notice=notice).count()
-    if written:
-        return written
+    once written (less those suppressed at send time, which nobody was
+    waiting for), or what matching would write while it is still pending."""
+    written = Delivery.objects.filter(notice=notice)
+    if written.exists():
+        return written.exclude(status=DeliveryStatus.SUPPRESSED).count()
     return sum(
         matching_subscribers(notice, channel).count()
         for channel in (Channel.EMAIL, Channel.SMS)
@@ -117,11 +224,14 @@ def write_deliveries(notice, subscriber_range=None):
     are never held for a digest."""
     table = Delivery._meta.db_table
     now = timezone.now()
+    sms_sender = current_sms_sender()
     written = []
     for channel in (Channel.EMAIL, Channel.SMS):
         matched = (
             Subscriber.objects.filter(
-                pk__in=matching_subscribers(notice, channel, subscriber_range)
+                pk__in=matching_subscribers(
+                    notice, channel, subscriber_range, sms_sender
+                )
             )
             .annotate(matched_id=F("pk"), matched_frequency=F("frequency"))
             .values("matched_id", "matched_frequency")
@@ -177,10 +287,13 @@ def queued_delivery_ids(notice_id):
     )
 
 
-def deliveries_to_send(ids):
+def deliveries_to_send(ids, sms_sender=None):
     """The deliveries of `ids` still queued and not taken by another attempt,
-    with what rendering needs."""
-    return (
+    with what rendering needs. Matching may have been minutes ago (a retry
+    waits, a rate-limited fan-out takes its time): those whose subscriber can
+    no longer be written to are first moved to suppressed, never sent."""
+    suppress_unreachable(ids, sms_sender)
+    return list(
         Delivery.objects.filter(
             pk__in=ids, status=DeliveryStatus.QUEUED, claimed_at__isnull=True
         )
@@ -249,6 +362,14 @@ def mark_handed(delivery_id, wait=True):
     return collect
 
 
+def mark_digest_handed(ids):
+    """`mark_handed` for the deliveries one digest carries: the message
+    about to leave covers them all."""
+    return Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.QUEUED).update(
+        sent_at=timezone.now()
+    )
+
+
 def record_sent(delivery_id, provider_id=""):
     """queued -> sent with the provider's id (once per message, plain SQL)."""
     table = Delivery._meta.db_table
@@ -267,28 +388,31 @@ def record_sent(delivery_id, provider_id=""):
         return cursor.rowcount == 1
 
 
-def release(delivery_id, error_code="", error_message="", claimed=True):
-    """Record a failed try that a retry can mend. A claim this attempt holds
-    (the provider refused the message) is given back; a try refused before
-    the claim still counts as an attempt."""
-    rows = Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.QUEUED)
-    error = {
+def release(delivery_id, error_code="", error_message="", retry_at=None):
+    """Record a failed try that a retry can mend: the claim this attempt
+    holds is given back (its attempt stays counted). A digest delivery waits
+    until `retry_at`; a notice's is queued again by the caller."""
+    fields = {
+        "claimed_at": None,
+        "sent_at": None,
         "enqueued_at": timezone.now(),
         "error_code": str(error_code)[:32],
-        "error_message": str(error_message)[:500],
+        "error_message": scrubbed(error_message)[:500],
     }
-    if claimed:
-        rows.update(claimed_at=None, sent_at=None, **error)
-    else:
-        rows.filter(claimed_at__isnull=True).update(attempts=F("attempts") + 1, **error)
+    if retry_at is not None:
+        fields.update(enqueued_at=None, retry_at=retry_at)
+    Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.QUEUED).update(
+        **fields
+    )
 
 
-def mark_sent(ids):
-    """Record many deliveries sent at once (email: no provider id to keep)."""
+def mark_sent(ids, provider_id=""):
+    """Record many deliveries sent at once: the emails of a chunk (no
+    provider id to keep), or the notices one digest carried."""
     if not ids:
         return 0
     return Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.QUEUED).update(
-        status=DeliveryStatus.SENT, sent_at=timezone.now()
+        status=DeliveryStatus.SENT, sent_at=timezone.now(), provider_id=provider_id
     )
 
 
@@ -376,8 +500,62 @@ def advance(delivery_id, status, **fields):
     }.get(status)
     if stamp:
         fields.setdefault(stamp, timezone.now())
+    if status in REFUSED_STATUSES:
+        # Refused outright while still queued: the message never reached
+        # anyone, so the hand-over mark goes and the delivery does not count
+        # as sent (the urgent-notice alarm, the report's timings). A message
+        # the provider took and later could not deliver keeps its time.
+        fields.setdefault(
+            "sent_at",
+            Case(
+                When(status=DeliveryStatus.QUEUED, then=Value(None)),
+                default=F("sent_at"),
+                output_field=DateTimeField(),
+            ),
+        )
+    if "error_message" in fields:
+        fields["error_message"] = scrubbed(fields["error_message"])[:500]
     return bool(
         Delivery.objects.filter(pk=delivery_id, status__in=lower).update(
             status=status, **fields
         )
     )
+
+
+def advance_by_provider_id(provider_id, status, **fields):
+    """Move forward every delivery a provider's message id names (a digest
+    SMS carries several). Returns how many moved, or None when no delivery
+    holds the id (yet)."""
+    ids = list(
+        Delivery.objects.filter(provider_id=provider_id).values_list("pk", flat=True)
+    )
+    if not ids:
+        return None
+    return sum(advance(pk, status, **fields) for pk in ids)
+
+
+def keep_early_status(provider_id, status, error_code=""):
+    """A status callback for an id no delivery holds yet: kept for the
+    sweeper (see `apply_early_statuses`)."""
+    PendingStatusCallback.objects.create(
+        provider_id=provider_id, status=status, error_code=str(error_code)[:32]
+    )
+
+
+def apply_early_statuses(forget_before):
+    """Apply kept status callbacks whose message id a delivery now holds, in
+    the order they came; forget those applied and those older than
+    `forget_before` (for messages that are not deliveries). Returns how many
+    were applied. There are seldom any: one look-up by id each."""
+    applied = [
+        callback.pk
+        for callback in PendingStatusCallback.objects.order_by("received_at", "pk")
+        if advance_by_provider_id(
+            callback.provider_id, callback.status, error_code=callback.error_code
+        )
+        is not None
+    ]
+    PendingStatusCallback.objects.filter(
+        Q(pk__in=applied) | Q(received_at__lt=forget_before)
+    ).delete()
+    return len(applied)

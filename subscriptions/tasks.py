@@ -6,15 +6,17 @@ thing, so a task run twice sends nothing twice:
 - `dispatch_notice` writes the deliveries of a notice slice by slice (one
   INSERT ... SELECT per channel and slice) and queues each slice's new rows
   in chunks as soon as they are committed;
-- `send_deliveries` sends the still-queued deliveries of a chunk, each one
-  claimed by an atomic UPDATE just before it leaves (`queries.claim`);
+- `send_deliveries` sends the still-queued deliveries of a chunk whose
+  subscribers can still be written to, each one claimed by an atomic UPDATE
+  (`queries.claim`), then given its slot of the provider's rate limit, then
+  marked as handed over just before it leaves;
 - `sweep_pending_notices` (every minute) dispatches notices left pending,
-  queues again deliveries whose send task was lost, and settles deliveries
-  handed over by a worker that died before recording them.
+  queues again deliveries whose send task was lost, settles deliveries
+  handed over by a worker that died before recording them, and applies
+  status callbacks that came before their message's id was stored.
 """
 
 import logging
-import random
 from datetime import timedelta
 
 from celery import shared_task
@@ -24,12 +26,13 @@ from django.utils import timezone
 
 from alerts.models import Notice
 
-from . import queries, queues, throttle
+from . import failures, queries, queues, throttle
 from .channels import ClaimLost
-from .channels.email import EmailSendError, open_connection, send_email
+from .channels.email import EmailSendError, SharedConnection, send_email
 from .channels.sms import SmsSendError, sms_provider
+from .failures import retry_countdown
 from .messages import absolute, list_id, render_email, render_sms, subscriber_links
-from .models import Channel, DeliveryStatus, SmsOptOut
+from .models import Channel, DeliveryStatus
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +112,7 @@ def sweep_pending_notices():
             "recording them; recorded as sent",
             settled,
         )
+    queries.apply_early_statuses(now - timedelta(days=1))
     stale_after = _setting("HERALD_SEND_STALE_SECONDS", 900)
     stale = queries.stale_queued_deliveries(now - timedelta(seconds=stale_after))
     for level, ids in stale.items():
@@ -119,10 +123,14 @@ def sweep_pending_notices():
 
 @shared_task
 def send_deliveries(delivery_ids, attempt=0, queue=queues.ROUTINE):
-    """Send each delivery of the chunk that is still queued. Those that fail
-    for a reason a retry can mend are sent again later, with back-off, at
-    most HERALD_SEND_MAX_RETRIES times."""
-    deliveries = list(queries.deliveries_to_send(delivery_ids))
+    """Send each delivery of the chunk that is still queued and whose
+    subscriber can still be written to. Those that fail for a reason a retry
+    can mend are sent again later, with back-off. Each delivery's own count
+    of attempts bounds its retries (HERALD_SEND_MAX_RETRIES), however often
+    the sweeper queues it again; `attempt` is still accepted from tasks
+    already in the queue, but no longer read."""
+    chunk = _Chunk()
+    deliveries = queries.deliveries_to_send(delivery_ids, chunk.sms_sender())
     if not deliveries:
         return 0
 
@@ -132,7 +140,6 @@ def send_deliveries(delivery_ids, attempt=0, queue=queues.ROUTINE):
     for delivery in deliveries:
         delivery.notice = shared.setdefault(delivery.notice_id, delivery.notice)
     _relax_commit_durability()
-    chunk = _Chunk()
     try:
         for delivery in deliveries:
             if delivery.channel == Channel.EMAIL:
@@ -143,7 +150,7 @@ def send_deliveries(delivery_ids, attempt=0, queue=queues.ROUTINE):
         chunk.close()
 
     if chunk.retry:
-        _retry_later(chunk.retry, attempt, queue)
+        _retry_later(chunk.retry, queue)
     return chunk.sent_count
 
 
@@ -157,21 +164,30 @@ def _relax_commit_durability():
 
 
 class _Chunk:
-    """The connections and the results of one chunk of sends."""
+    """The connections and the results of one chunk of sends.
+
+    Each message is claimed first, then waits for its slot of the provider's
+    rate limit, then is handed over: a message another attempt already took
+    never holds a slot that someone else's message could have used."""
 
     def __init__(self):
-        self.email_connection = None
-        self.sms = None
+        self.smtp = SharedConnection()
+        self._sms = None
         self.sent_emails = []
         self.sent_count = 0
         self.retry = {}
 
+    @property
+    def sms(self):
+        if self._sms is None:
+            self._sms = sms_provider()
+        return self._sms
+
+    def sms_sender(self):
+        return self.sms.sender()
+
     def close(self):
-        if self.email_connection is not None:
-            try:
-                self.email_connection.close()
-            except Exception:
-                logger.warning("Could not close the SMTP connection cleanly")
+        self.smtp.close()
         queries.mark_sent(self.sent_emails)
 
     def send_email(self, delivery):
@@ -179,17 +195,17 @@ class _Chunk:
         subject, text, html = render_email(delivery.notice, subscriber)
         if not queries.claim(delivery.pk):
             return  # another attempt has it
-        claimed = [True]
+        handed = []
 
         def hand_off():
+            handed.append(True)
             return queries.mark_handed(delivery.pk, wait=False)
 
         try:
-            if self.email_connection is None:
-                self.email_connection = open_connection()
+            email_connection = self.smtp.get()
             throttle.wait_for_slot(Channel.EMAIL)
             send_email(
-                self.email_connection,
+                email_connection,
                 subscriber.email,
                 subject,
                 text,
@@ -200,12 +216,13 @@ class _Chunk:
             )
         except ClaimLost:
             return
-        except (EmailSendError, OSError) as error:
-            code = getattr(error, "code", "network")
-            permanent = getattr(error, "permanent", False)
-            if not isinstance(error, EmailSendError):
-                self.email_connection = None  # could not connect; try again later
-            self._failed(delivery, "Email", code, str(error), permanent, claimed)
+        except EmailSendError as error:
+            if error.connection_lost:
+                self.smtp.drop()
+                if handed:
+                    self._assumed_sent(delivery)
+                    return
+            self._failed(delivery, Channel.EMAIL, subscriber.email, error)
             return
         self.sent_emails.append(delivery.pk)
         self.sent_count += 1
@@ -213,59 +230,41 @@ class _Chunk:
             "Email delivery %s sent", delivery.pk, extra={"delivery_id": delivery.pk}
         )
 
+    def _assumed_sent(self, delivery):
+        # The final dot was written and the answer never came: the server
+        # may well have taken the message. As for a worker lost at that
+        # point (see queries.settle_abandoned_claims), nobody gets it twice.
+        queries.advance(
+            delivery.pk,
+            DeliveryStatus.SENT,
+            error_code="reply_lost",
+            error_message="connection lost after the message was handed over; "
+            "assumed sent",
+        )
+        self.sent_count += 1
+        logger.warning(
+            "Email delivery %s: connection lost after the hand-over; assumed sent",
+            delivery.pk,
+            extra={"delivery_id": delivery.pk},
+        )
+
     def send_sms(self, delivery):
         subscriber = delivery.subscriber
         body = render_sms(delivery.notice, subscriber)
-        self.sms = self.sms or sms_provider()
-        claimed = []
-
-        def hand_off():
-            # Claimed and marked as handed over in one statement, right
-            # before the provider is called.
-            claimed.append(queries.claim(delivery.pk, handing=True))
-            return claimed[-1]
-
+        if not queries.claim(delivery.pk):
+            return  # another attempt has it, and it takes no slot
         throttle.wait_for_slot(Channel.SMS)
         try:
             sid = self.sms.send(
                 subscriber.phone,
                 body,
                 status_callback=absolute("/webhooks/twilio/status"),
-                hand_off=hand_off,
+                hand_off=lambda: queries.mark_handed(delivery.pk),
             )
         except ClaimLost:
             return
         except SmsSendError as error:
-            if error.opted_out:
-                SmsOptOut.objects.get_or_create(
-                    phone=subscriber.phone, sender=self.sms.sender()
-                )
-                queries.advance(
-                    delivery.pk,
-                    DeliveryStatus.SUPPRESSED,
-                    error_code=error.code,
-                    error_message="the number has opted out",
-                )
-                logger.info(
-                    "SMS delivery %s suppressed: the number opted out",
-                    delivery.pk,
-                    extra={"delivery_id": delivery.pk},
-                )
-                return
-            status = (
-                DeliveryStatus.UNDELIVERABLE
-                if error.invalid_number
-                else DeliveryStatus.FAILED
-            )
-            self._failed(
-                delivery,
-                "SMS",
-                error.code,
-                str(error),
-                error.permanent,
-                claimed,
-                status,
-            )
+            self._failed(delivery, Channel.SMS, subscriber.phone, error)
             return
         queries.record_sent(delivery.pk, sid)
         self.sent_count += 1
@@ -273,75 +272,27 @@ class _Chunk:
             "SMS delivery %s sent", delivery.pk, extra={"delivery_id": delivery.pk}
         )
 
-    def _failed(
-        self,
-        delivery,
-        channel,
-        code,
-        message,
-        permanent,
-        claimed,
-        status=DeliveryStatus.FAILED,
-    ):
-        if permanent:
-            queries.advance(
-                delivery.pk,
-                status,
-                error_code=str(code)[:32],
-                error_message=message[:500],
-            )
-            logger.error(
-                "%s delivery %s failed: %s",
-                channel,
-                delivery.pk,
-                code,
-                extra={"delivery_id": delivery.pk},
-            )
-            return
-        queries.release(delivery.pk, code, message, claimed=any(claimed))
-        self.retry[delivery.pk] = (str(code)[:32], message[:500])
-        logger.warning(
-            "%s delivery %s will be retried: %s",
+    def _failed(self, delivery, channel, address, error):
+        # The claim counted this try: attempts as loaded, plus one.
+        retry = failures.record_failure(
+            {delivery.pk: delivery.attempts + 1},
             channel,
-            delivery.pk,
-            code,
-            extra={"delivery_id": delivery.pk},
+            address,
+            error,
+            sms_sender=self.sms_sender() if channel == Channel.SMS else "",
         )
+        self.retry.update(retry)
 
 
-def retry_countdown(attempt):
-    """Exponential back-off with jitter: base * 2^attempt, capped, +-20 %."""
-    base = _setting("HERALD_SEND_RETRY_BASE_SECONDS", 5)
-    cap = _setting("HERALD_SEND_RETRY_MAX_SECONDS", 600)
-    return min(base * 2**attempt, cap) * random.uniform(0.8, 1.2)
-
-
-def _retry_later(failures, attempt, queue):
-    ids = sorted(failures)
-    if attempt >= settings.HERALD_SEND_MAX_RETRIES:
-        for delivery_id in ids:
-            code, message = failures[delivery_id]
-            queries.advance(
-                delivery_id,
-                DeliveryStatus.FAILED,
-                error_code=code,
-                error_message=f"gave up after {attempt + 1} attempts: {message}"[:500],
-            )
-        logger.error(
-            "Gave up on %s deliveries after %s attempts",
-            len(ids),
-            attempt + 1,
-            extra={"delivery_ids": ids},
-        )
-        return
-    countdown = retry_countdown(attempt)
+def _retry_later(retry, queue):
+    """Queue the chunk's deliveries that a retry may mend, after the back-off
+    of the most tried of them."""
+    ids = sorted(retry)
+    countdown = retry_countdown(max(retry.values()) - 1)
     logger.warning("Retrying %s deliveries in %.1f s", len(ids), countdown)
     queries.mark_enqueued(ids)
     send_deliveries.apply_async(
-        args=[ids],
-        kwargs={"attempt": attempt + 1, "queue": queue},
-        countdown=countdown,
-        queue=queue,
+        args=[ids], kwargs={"queue": queue}, countdown=countdown, queue=queue
     )
 
 
@@ -376,8 +327,12 @@ def send_due_digests():
     from . import digests
 
     sent = 0
-    for subscriber_id, channel, cutoff in digests.due_digests():
-        sent += bool(digests.send_digest(subscriber_id, channel, cutoff))
+    run = digests.DigestRun()
+    try:
+        for subscriber_id, channel, cutoff in digests.due_digests():
+            sent += bool(digests.send_digest(subscriber_id, channel, cutoff, run))
+    finally:
+        run.close()
     return sent
 
 

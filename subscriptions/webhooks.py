@@ -52,17 +52,12 @@ def twilio_status(request):
     sid = request.POST.get("MessageSid", "")
     status = TWILIO_STATUSES.get(request.POST.get("MessageStatus", ""))
     if sid and status:
-        from .models import Delivery
-
-        delivery_id = (
-            Delivery.objects.filter(provider_id=sid)
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if delivery_id:
-            queries.advance(
-                delivery_id, status, error_code=request.POST.get("ErrorCode", "") or ""
-            )
+        error_code = request.POST.get("ErrorCode", "") or ""
+        moved = queries.advance_by_provider_id(sid, status, error_code=error_code)
+        if moved is None:
+            # Twilio can call back before the worker has stored the id, and
+            # never calls again: kept, and applied by the sweeper.
+            queries.keep_early_status(sid, status, error_code)
     return HttpResponse(status=204)
 
 

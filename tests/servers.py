@@ -21,12 +21,37 @@ def free_port():
 
 
 class SmtpServer:
-    """aiosmtpd on 127.0.0.1; `messages` holds (recipients, raw bytes)."""
+    """aiosmtpd on 127.0.0.1; `messages` holds (recipients, raw bytes) and
+    `connections` counts the sessions opened. `refuse` maps a recipient to
+    the answer it gets instead of 250; a recipient in `drop` makes the server
+    hang up on the client instead of answering, once."""
 
     def __init__(self):
         self.messages = []
+        self.connections = 0
+        self.refuse = {}
+        self.drop = set()
         self.port = free_port()
         self._controller = None
+
+    async def handle_EHLO(  # noqa: N802 (aiosmtpd)
+        self, server, session, envelope, hostname, responses
+    ):
+        self.connections += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_RCPT(  # noqa: N802 (aiosmtpd)
+        self, server, session, envelope, address, rcpt_options
+    ):
+        if address in self.drop:
+            self.drop.discard(address)
+            server.transport.close()
+            return "421 4.4.2 connection dropped"
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd)
         self.messages.append((list(envelope.rcpt_tos), bytes(envelope.content)))
@@ -58,10 +83,15 @@ class SmtpServer:
 
 class TwilioApiServer:
     """Answers POST /2010-04-01/Accounts/<sid>/Messages.json as Twilio does
-    (201 and a message resource) and records each request's form fields."""
+    (201 and a message resource) and records each request's form fields.
+    `answers` holds what the next requests meet instead, in order: an
+    (HTTP status, JSON body or None) pair, or ("hang", seconds) to keep
+    the client waiting that long for nothing."""
 
     def __init__(self):
         self.requests = []
+        self.answers = []
+        self.sids = []
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         server = self
@@ -82,11 +112,20 @@ class TwilioApiServer:
                 server.requests.append(
                     {"path": self.path, "auth": self.headers["Authorization"], **fields}
                 )
+                if server.answers:
+                    status, payload = server.answers.pop(0)
+                    if status == "hang":
+                        time.sleep(payload)  # the client has given up by then
+                    else:
+                        self._answer(status, payload)
+                    return
                 now = format_datetime(datetime.now(UTC))
+                sid = "SM" + uuid.uuid4().hex
+                server.sids.append(sid)
                 self._answer(
                     201,
                     {
-                        "sid": "SM" + uuid.uuid4().hex,
+                        "sid": sid,
                         "account_sid": parts[3],
                         "to": fields.get("To"),
                         "from": fields.get("From"),
@@ -107,9 +146,14 @@ class TwilioApiServer:
                 )
 
             def _answer(self, status, payload):
-                body = json.dumps(payload).encode()
+                if payload is None:  # a proxy's page, not Twilio's JSON
+                    body = b"<html><body>Service Unavailable</body></html>"
+                    content_type = "text/html"
+                else:
+                    body = json.dumps(payload).encode()
+                    content_type = "application/json"
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -126,6 +170,18 @@ class TwilioApiServer:
     def stop(self):
         self._server.shutdown()
         self._server.server_close()
+
+    def fail_next(self, status, code=None, message=""):
+        """The next request is answered with an error as Twilio words it."""
+        body = None
+        if code is not None:
+            body = {
+                "code": code,
+                "message": message,
+                "more_info": f"https://www.twilio.com/docs/errors/{code}",
+                "status": status,
+            }
+        self.answers.append((status, body))
 
     def texts_to(self, phone):
         return [request["Body"] for request in self.requests if request["To"] == phone]

@@ -9,6 +9,8 @@ again later; a worker killed after it leaves the delivery marked as handed
 over, so nobody gets a second copy.
 """
 
+import contextlib
+import logging
 import re
 import smtplib
 from email.message import Message
@@ -18,16 +20,24 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpEmailBackend
 from django.utils.module_loading import import_string
 
-from . import ClaimLost
+from . import ClaimLost, scrubbed
+
+logger = logging.getLogger(__name__)
+
+# The server closes the connection after this answer (RFC 5321, 3.8).
+SMTP_CLOSING = 421
 
 
 class EmailSendError(Exception):
-    """A send that failed. `permanent` says whether a retry can help."""
+    """A send that failed. `permanent` says whether a retry can help;
+    `connection_lost` that the connection is gone and must be opened again.
+    The message is kept without the address it may quote."""
 
-    def __init__(self, message, code="", permanent=False):
-        super().__init__(message)
+    def __init__(self, message, code="", permanent=False, connection_lost=False):
+        super().__init__(scrubbed(message))
         self.code = str(code)
         self.permanent = permanent
+        self.connection_lost = connection_lost
 
 
 class _HandOffMixin:
@@ -97,6 +107,44 @@ def open_connection():
         connection = get_connection(fail_silently=False)
     connection.open()
     return connection
+
+
+class SharedConnection:
+    """The one connection a run of sends (a chunk, a round of digests) uses:
+    opened when the first message needs it, and opened again after it
+    dropped, so one lost connection costs one message a retry, not the
+    rest of the run."""
+
+    def __init__(self):
+        self.connection = None
+        self.opened = 0
+
+    def get(self):
+        if self.connection is None:
+            try:
+                self.connection = open_connection()
+            except (smtplib.SMTPException, OSError) as error:
+                raise EmailSendError(
+                    _error_text(error), code="connect", connection_lost=True
+                ) from error
+            self.opened += 1
+        return self.connection
+
+    def drop(self):
+        """Forget a connection that failed; the next message opens another."""
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            # A dead socket may fail to close in any way; it is gone anyway.
+            with contextlib.suppress(Exception):
+                connection.close()
+
+    def close(self):
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:
+                logger.warning("Could not close the SMTP connection cleanly")
 
 
 def clean_header(value):
@@ -192,16 +240,46 @@ def send_email(
     except ClaimLost:
         raise
     except (smtplib.SMTPException, OSError) as error:
-        code = getattr(error, "smtp_code", "") or ""
-        if not code and getattr(error, "recipients", None):
-            first = next(iter(error.recipients.values()))
-            code = first[0] if isinstance(first, tuple) else ""
-        permanent = bool(code) and 500 <= int(code) < 600
+        code = _smtp_code(error)
+        permanent = bool(code) and 500 <= code < 600
+        lost = (
+            isinstance(error, smtplib.SMTPServerDisconnected)
+            or not isinstance(error, smtplib.SMTPException)
+            or code == SMTP_CLOSING
+        )
         raise EmailSendError(
-            str(error) or type(error).__name__,
+            _error_text(error),
             code=code or "network",
             permanent=permanent,
+            connection_lost=lost,
         ) from error
     finally:
         if smtp:
             connection.hand_off = None
+
+
+def _smtp_code(error):
+    """The server's reply code, also when it refused the only recipient."""
+    code = getattr(error, "smtp_code", None)
+    if not code and getattr(error, "recipients", None):
+        first = next(iter(error.recipients.values()))
+        code = first[0] if isinstance(first, tuple) else None
+    try:
+        return int(code or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _error_text(error):
+    """The server's reply text, not the exception's repr: a refused
+    recipient's exception is a dict keyed by the address."""
+    reply = getattr(error, "smtp_error", None)
+    if reply is None and getattr(error, "recipients", None):
+        first = next(iter(error.recipients.values()))
+        reply = first[1] if isinstance(first, tuple) else None
+    if isinstance(reply, bytes):
+        reply = reply.decode(errors="replace")
+    code = _smtp_code(error)
+    if reply:
+        return f"{code} {reply}" if code else str(reply)
+    return str(error) or type(error).__name__

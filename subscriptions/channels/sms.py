@@ -1,21 +1,23 @@
 """SMS providers behind one small interface, chosen by HERALD_SMS_PROVIDER:
-Twilio in production, the outbox by default."""
+Twilio in production, the outbox by default. The Twilio client gives up on
+an answer after HERALD_TWILIO_TIMEOUT seconds (default 10)."""
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
 from ..models import Channel, OutboxMessage
-from . import ClaimLost
+from . import ClaimLost, scrubbed
 
 
 class SmsSendError(Exception):
     """A send that failed. `permanent` says whether a retry can help;
-    `opted_out` and `invalid_number` say what to record about the number."""
+    `opted_out` and `invalid_number` say what to record about the number.
+    The message is kept without the number it may quote."""
 
     def __init__(
         self, message, code="", permanent=False, opted_out=False, invalid_number=False
     ):
-        super().__init__(message)
+        super().__init__(scrubbed(message))
         self.code = str(code)
         self.permanent = permanent
         self.opted_out = opted_out
@@ -66,7 +68,9 @@ class TwilioSmsProvider(SmsProvider):
         self.client = Client(
             settings.TWILIO_ACCOUNT_SID,
             settings.TWILIO_AUTH_TOKEN,
-            http_client=TwilioHttpClient(timeout=10),
+            http_client=TwilioHttpClient(
+                timeout=float(getattr(settings, "HERALD_TWILIO_TIMEOUT", 10))
+            ),
         )
         if settings.TWILIO_API_BASE_URL:
             self.client.api.base_url = settings.TWILIO_API_BASE_URL.rstrip("/")
@@ -75,7 +79,7 @@ class TwilioSmsProvider(SmsProvider):
         return settings.TWILIO_MESSAGING_SERVICE_SID or settings.TWILIO_FROM
 
     def send(self, to, body, status_callback=None, hand_off=None):
-        from twilio.base.exceptions import TwilioRestException
+        from twilio.base.exceptions import TwilioException
 
         arguments = {"to": to, "body": body}
         if settings.TWILIO_MESSAGING_SERVICE_SID:
@@ -88,17 +92,21 @@ class TwilioSmsProvider(SmsProvider):
             raise ClaimLost()
         try:
             message = self.client.messages.create(**arguments)
-        except TwilioRestException as error:
-            code = error.code or error.status
-            retryable = error.status in TWILIO_RETRY_STATUSES or (
-                error.code in TWILIO_RETRY_CODES or error.status >= 500
+        except TwilioException as error:
+            # Both the classic error body and the RFC 9457 one some Twilio
+            # services answer with: a status, a code, and some text.
+            status = int(getattr(error, "status", 0) or 0)
+            code = getattr(error, "code", None) or status or "twilio"
+            retryable = status in TWILIO_RETRY_STATUSES or (
+                code in TWILIO_RETRY_CODES or status >= 500
             )
+            text = getattr(error, "msg", "") or getattr(error, "detail", "")
             raise SmsSendError(
-                error.msg or str(error),
+                text or getattr(error, "title", "") or f"Twilio answered {status}",
                 code=code,
                 permanent=not retryable,
-                opted_out=error.code in TWILIO_OPTED_OUT,
-                invalid_number=error.code in TWILIO_INVALID_NUMBER,
+                opted_out=code in TWILIO_OPTED_OUT,
+                invalid_number=code in TWILIO_INVALID_NUMBER,
             ) from error
         except OSError as error:  # timeouts and refused connections
             raise SmsSendError(str(error), code="network") from error

@@ -185,7 +185,7 @@ class Workers:
         self.processes = []
         self.env = {}
 
-    def start(self, redis_url=None, beat=False, **env):
+    def start(self, redis_url=None, beat=False, concurrency=2, **env):
         from subscriptions import queues
 
         ARTIFACTS.mkdir(exist_ok=True)
@@ -210,7 +210,7 @@ class Workers:
             "-Q",
             ",".join(queues.ALL),
             "--concurrency",
-            "2",
+            str(concurrency),
             "--pool",
             "prefork",
             "--loglevel",

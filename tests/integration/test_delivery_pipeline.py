@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -146,6 +147,10 @@ def test_a_worker_killed_mid_fan_out_leaves_everyone_with_exactly_one_message(
     assert statuses(notice__warning=page) == ["sent"] * 2000
 
 
+SWEEP = 5
+SWEEP_MARGIN = 10
+
+
 def test_a_notice_published_while_redis_is_down_is_delivered_by_the_sweeper(
     workers, smtp_sink, warning_index, tmp_path
 ):
@@ -184,15 +189,20 @@ def test_a_notice_published_while_redis_is_down_is_delivered_by_the_sweeper(
     )
     try:
         assert wait_for_port(port, 20, redis)
-        workers.start(redis_url=redis_url, beat=True, HERALD_SWEEP_SECONDS=5)
+        workers.start(redis_url=redis_url, beat=True, HERALD_SWEEP_SECONDS=SWEEP)
+        ready_at = time.monotonic()
 
         done = wait_until(lambda: statuses(subscriber=person) == ["sent"], 60)
+        took = time.monotonic() - ready_at
     finally:
         workers.stop_all()
         redis.terminate()
         redis.wait(timeout=20)
 
+    # The first sweep comes one interval after beat starts; dispatching and
+    # sending one message then takes far less than the margin.
     assert done
+    assert took <= SWEEP + SWEEP_MARGIN, took
     assert list(smtp_sink.per_recipient().values()) == [1]
 
 
@@ -269,3 +279,37 @@ def test_twilio_answering_429_then_201_sends_the_sms_once(workers, warning_index
     assert "MessagingServiceSid=MG" in _BusyThenAcceptingTwilio.requests[1]
     assert "StatusCallback=http" in _BusyThenAcceptingTwilio.requests[1]
     assert (delivery.attempts, delivery.provider_id) == (2, f"SM{2:032x}")
+
+
+def test_level_one_messages_leave_before_level_three_ones_queued_earlier(
+    workers, smtp_sink, warning_index, settings
+):
+    settings.HERALD_SEND_CHUNK_SIZE = 5
+    workers.env.update(
+        {
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(smtp_sink.port),
+            "HERALD_SEND_CHUNK_SIZE": "5",
+        }
+    )
+    many_subscribers(40)
+    routine = factories.warning(level=3).notices.get()
+    urgent = factories.warning(level=1).notices.get()
+    # Every chunk of both is in the broker, the routine ones first, before
+    # any worker runs.
+    tasks.dispatch_notice(routine.pk)
+    tasks.dispatch_notice(urgent.pk)
+
+    # One process taking one task at a time: the order it takes them in is
+    # the order they leave in.
+    workers.start(concurrency=1)
+    done = wait_until(lambda: smtp_sink.count() >= 80, 120)
+
+    def sent_at(notice):
+        return list(
+            Delivery.objects.filter(notice=notice).values_list("sent_at", flat=True)
+        )
+
+    assert done, smtp_sink.count()
+    assert statuses(notice=urgent) == ["sent"] * 40
+    assert max(sent_at(urgent)) < min(sent_at(routine))

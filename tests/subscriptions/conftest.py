@@ -69,3 +69,18 @@ def freezer_minutes():
 
     yield forward
     clock.stop()
+
+
+@pytest.fixture
+def scripted_sms(settings):
+    """SMS through tests/subscriptions/providers.py: each send meets the next
+    outcome of `SCRIPT`; retries come at once."""
+    from tests.subscriptions import providers
+
+    settings.HERALD_SMS_PROVIDER = "tests.subscriptions.providers.ScriptedSmsProvider"
+    settings.HERALD_SEND_RETRY_BASE_SECONDS = 0
+    providers.SCRIPT.clear()
+    providers.SENT.clear()
+    yield providers
+    providers.SCRIPT.clear()
+    providers.SENT.clear()

@@ -7,18 +7,6 @@ from subscriptions import queries, queues, tasks
 from subscriptions.channels.sms import SmsSendError
 from subscriptions.models import Delivery, SmsOptOut
 from tests import factories
-from tests.subscriptions import providers
-
-
-@pytest.fixture
-def scripted_sms(settings):
-    settings.HERALD_SMS_PROVIDER = "tests.subscriptions.providers.ScriptedSmsProvider"
-    settings.HERALD_SEND_RETRY_BASE_SECONDS = 0
-    providers.SCRIPT.clear()
-    providers.SENT.clear()
-    yield providers
-    providers.SCRIPT.clear()
-    providers.SENT.clear()
 
 
 def _publish_to(subscriber_count, capture, **fields):
@@ -236,3 +224,28 @@ def test_every_task_is_routed_to_a_known_queue():
     for name in names:
         route = queues.route_task(name, (), {}, {})
         assert route is None or route["queue"] in queues.ALL, name
+
+
+def test_a_sweeper_requeue_does_not_restart_the_count_of_retries(
+    warning_index, scripted_sms, settings
+):
+    settings.HERALD_SEND_MAX_RETRIES = 2
+    scripted_sms.SCRIPT.extend([SmsSendError("timeout", code="network")] * 5)
+    factories.subscriber(email=False)
+    page = factories.warning()
+    notice = page.notices.get()
+    notice.dispatch_status = "matched"
+    notice.save()
+    (row_id, _digest), *_ = queries.write_deliveries(notice)
+    Delivery.objects.filter(pk=row_id).update(attempts=2)
+    queries.mark_enqueued([row_id])
+    Delivery.objects.filter(pk=row_id).update(
+        enqueued_at=timezone.now() - timezone.timedelta(hours=1)
+    )
+
+    tasks.sweep_pending_notices()
+
+    delivery = Delivery.objects.get(pk=row_id)
+    assert (delivery.status, delivery.attempts) == ("failed", 3)
+    assert delivery.error_message.startswith("gave up after 3 attempts")
+    assert len(scripted_sms.SCRIPT) == 4

@@ -4,7 +4,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from subscriptions import queries
-from subscriptions.models import Delivery
+from subscriptions.models import Delivery, PendingStatusCallback
 from tests import factories
 
 TOKEN = "test-auth-token"
@@ -90,3 +90,49 @@ def test_a_signature_for_the_internal_http_address_is_refused_behind_the_proxy(
     response = _callback(client, "delivered", sent_sms.provider_id)
 
     assert response.status_code == 403
+
+
+def test_a_callback_that_comes_before_the_id_is_stored_is_applied_by_the_sweeper(
+    client, warning_index, settings
+):
+    from subscriptions import tasks
+
+    settings.TWILIO_AUTH_TOKEN = TOKEN
+    factories.subscriber(email=False)
+    page = factories.warning()
+    notice = page.notices.get()
+    notice.dispatch_status = "matched"
+    notice.save()
+    (row_id, _digest), *_ = queries.write_deliveries(notice)
+    queries.claim(row_id)
+    queries.mark_handed(row_id)
+    sid = "SM" + "b" * 32
+
+    early = _callback(client, "delivered", sid)
+    queries.record_sent(row_id, sid)
+    tasks.sweep_pending_notices()
+
+    delivery = Delivery.objects.get(pk=row_id)
+    assert early.status_code == 204
+    assert delivery.status == "delivered"
+    assert not PendingStatusCallback.objects.exists()
+
+
+def test_a_callback_for_an_id_never_stored_is_forgotten_after_a_day(
+    client, warning_index, settings
+):
+    from django.utils import timezone
+    from freezegun import freeze_time
+
+    from subscriptions import tasks
+
+    settings.TWILIO_AUTH_TOKEN = TOKEN
+    _callback(client, "delivered", "SM" + "c" * 32)
+
+    with freeze_time(timezone.now() + timezone.timedelta(hours=23)):
+        tasks.sweep_pending_notices()
+    kept = PendingStatusCallback.objects.count()
+    with freeze_time(timezone.now() + timezone.timedelta(hours=25)):
+        tasks.sweep_pending_notices()
+
+    assert (kept, PendingStatusCallback.objects.count()) == (1, 0)

@@ -5,9 +5,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from freezegun import freeze_time
+from twilio.request_validator import RequestValidator
 
-from subscriptions import tasks
-from subscriptions.models import Delivery
+from subscriptions import digests, tasks
+from subscriptions.channels.sms import SmsSendError
+from subscriptions.models import Delivery, SmsOptOut, Suppression
 from tests import factories
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -81,3 +83,138 @@ def test_the_digest_time_setting_must_read_as_hours_and_minutes(settings):
 
     with pytest.raises(ValueError, match="HERALD_DIGEST_TIME must be HH:MM"):
         default_digest_time()
+
+
+class WorkerKilled(BaseException):
+    """What the worker meets when it is killed (not an Exception: nothing
+    in the code under test may catch it)."""
+
+
+def test_a_worker_lost_after_handing_a_digest_over_never_sends_it_twice(
+    held_notices, mailoutbox, monkeypatch
+):
+    handed = digests.send_email
+
+    def hand_over_then_die(*args, **kwargs):
+        handed(*args, **kwargs)
+        raise WorkerKilled
+
+    monkeypatch.setattr(digests, "send_email", hand_over_then_die)
+    with freeze_time(at(3, 8, 1)), pytest.raises(WorkerKilled):
+        tasks.send_due_digests()
+    monkeypatch.undo()
+
+    with freeze_time(at(3, 8, 10)):
+        tasks.sweep_pending_notices()
+        again = tasks.send_due_digests()
+
+    assert again == 0
+    assert len(mailoutbox) == 1
+    assert set(Delivery.objects.values_list("status", "error_code")) == {
+        ("sent", "worker_lost")
+    }
+
+
+def test_a_digest_the_server_keeps_deferring_is_retried_with_back_off_then_fails(
+    held_notices, smtp_server, settings
+):
+    reader, *_ = held_notices
+    settings.HERALD_SEND_MAX_RETRIES = 2
+    settings.HERALD_SEND_RETRY_BASE_SECONDS = 60
+    smtp_server.refuse[reader.email] = "451 4.3.0 Try again later"
+
+    def attempts():
+        return sorted(set(Delivery.objects.values_list("attempts", flat=True)))
+
+    with freeze_time(at(3, 8, 1)) as clock:
+        tasks.send_due_digests()
+        first = attempts()
+        clock.tick(30)
+        tasks.send_due_digests()
+        within_back_off = attempts()
+        for _minute in range(60):
+            clock.tick(60)
+            tasks.send_due_digests()
+
+    rows = list(Delivery.objects.values_list("status", "error_code", "error_message"))
+    assert (first, within_back_off, attempts()) == ([1], [1], [3])
+    assert {(status, code) for status, code, _message in rows} == {("failed", "451")}
+    assert all(message.startswith("gave up after 3 attempts") for *_, message in rows)
+    assert smtp_server.messages == []
+
+
+def test_the_digests_of_one_run_share_one_smtp_connection(
+    held_notices, smtp_server, django_capture_on_commit_callbacks
+):
+    other = factories.subscriber(frequency="daily", phone=None)
+    with freeze_time(at(2, 11)), django_capture_on_commit_callbacks(execute=True):
+        factories.warning(level=4)
+
+    with freeze_time(at(3, 8, 1)):
+        sent = tasks.send_due_digests()
+
+    assert sent == 2
+    assert sorted(rcpt for rcpts, _raw in smtp_server.messages for rcpt in rcpts) == (
+        sorted([held_notices[0].email, other.email])
+    )
+    assert smtp_server.connections == 1
+
+
+@pytest.fixture
+def held_texts(warning_index, scripted_sms, django_capture_on_commit_callbacks):
+    reader = factories.subscriber(frequency="daily", email=False)
+    with freeze_time(at(2, 10)), django_capture_on_commit_callbacks(execute=True):
+        factories.warning(level=4)
+        factories.warning(level=3)
+    return reader
+
+
+def test_an_sms_digest_keeps_twilios_id_and_its_callback_moves_every_notice_in_it(
+    held_texts, scripted_sms, client, settings
+):
+    settings.TWILIO_AUTH_TOKEN = "test-auth-token"
+    with freeze_time(at(3, 8, 1)):
+        tasks.send_due_digests()
+    (sid,) = set(Delivery.objects.values_list("provider_id", flat=True))
+
+    params = {"MessageSid": sid, "MessageStatus": "delivered", "AccountSid": "AC1"}
+    signature = RequestValidator("test-auth-token").compute_signature(
+        "http://testserver/webhooks/twilio/status", params
+    )
+    client.post(
+        "/webhooks/twilio/status", params, headers={"X-Twilio-Signature": signature}
+    )
+
+    assert sid.startswith("SM")
+    assert len(scripted_sms.SENT) == 1
+    assert list(Delivery.objects.values_list("status", flat=True)) == ["delivered"] * 2
+
+
+def test_error_21610_on_a_digest_records_the_opt_out(held_texts, scripted_sms):
+    scripted_sms.SCRIPT.append(
+        SmsSendError("opted out", code=21610, permanent=True, opted_out=True)
+    )
+
+    with freeze_time(at(3, 8, 1)):
+        tasks.send_due_digests()
+
+    assert SmsOptOut.objects.filter(phone=held_texts.phone, sender="MGtest").exists()
+    assert set(Delivery.objects.values_list("status", "error_code")) == {
+        ("suppressed", "21610")
+    }
+
+
+def test_an_invalid_number_on_a_digest_is_suppressed_for_later_notices(
+    held_texts, scripted_sms
+):
+    scripted_sms.SCRIPT.append(
+        SmsSendError("invalid", code=21211, permanent=True, invalid_number=True)
+    )
+
+    with freeze_time(at(3, 8, 1)):
+        tasks.send_due_digests()
+
+    assert Suppression.objects.filter(channel="sms", address=held_texts.phone).exists()
+    assert set(Delivery.objects.values_list("status", "error_code")) == {
+        ("undeliverable", "21211")
+    }

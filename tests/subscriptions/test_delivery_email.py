@@ -5,6 +5,7 @@ import email.policy
 
 from subscriptions.channels.email import build_message, clean_header
 from subscriptions.messages import list_id, render_email
+from subscriptions.models import Delivery
 from tests import factories
 
 
@@ -59,3 +60,59 @@ def test_notice_email_is_multipart_text_and_html_with_the_level_badge(warning_in
     assert "Level I" in subject
     assert "Level I" in text
     assert "Level I" in html
+
+
+def _email_readers(count):
+    return [factories.subscriber(phone=None) for _ in range(count)]
+
+
+def test_a_mailbox_refused_for_good_fails_and_its_address_is_not_kept(
+    warning_index, smtp_server, django_capture_on_commit_callbacks, caplog
+):
+    refused, accepted = _email_readers(2)
+    smtp_server.refuse[refused.email] = (
+        f"550 5.1.1 <{refused.email}>: Recipient address rejected"
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.warning()
+
+    failed = Delivery.objects.get(subscriber=refused)
+    assert (failed.status, failed.error_code, failed.attempts) == ("failed", "550", 1)
+    assert failed.error_message == ("550 5.1.1 <[address]>: Recipient address rejected")
+    assert failed.sent_at is None
+    assert Delivery.objects.get(subscriber=accepted).status == "sent"
+    ours = [r.getMessage() for r in caplog.records if r.name.startswith("subscr")]
+    assert ours
+    assert not [line for line in ours if refused.email in line]
+
+
+def test_a_connection_dropped_mid_chunk_costs_one_retry_and_the_rest_go_out(
+    warning_index, smtp_server, settings, django_capture_on_commit_callbacks
+):
+    settings.HERALD_SEND_RETRY_BASE_SECONDS = 0
+    people = _email_readers(4)
+    smtp_server.drop.add(people[1].email)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.warning()
+
+    attempts = dict(Delivery.objects.values_list("subscriber_id", "attempts"))
+    received = [rcpt for rcpts, _raw in smtp_server.messages for rcpt in rcpts]
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+    assert sorted(received) == sorted(person.email for person in people)
+    assert [attempts[person.pk] for person in people] == [1, 2, 1, 1]
+    # The chunk's connection, the one opened after the drop, and the retry's.
+    assert smtp_server.connections == 3
+
+
+def test_a_chunk_of_messages_goes_over_one_connection(
+    warning_index, smtp_server, django_capture_on_commit_callbacks
+):
+    _email_readers(5)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.warning()
+
+    assert len(smtp_server.messages) == 5
+    assert smtp_server.connections == 1

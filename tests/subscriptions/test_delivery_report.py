@@ -116,3 +116,31 @@ def test_a_minor_notice_never_raises_the_urgent_warning(warning_index):
         raised = tasks.check_unsent_urgent_notices()
 
     assert raised == 0
+
+
+def test_an_urgent_notice_whose_every_message_was_refused_raises_the_warning(
+    warning_index, scripted_sms, django_capture_on_commit_callbacks
+):
+    from subscriptions import reports
+    from subscriptions.channels.sms import SmsSendError
+
+    factories.subscriber(email=False)
+    factories.subscriber(email=False)
+    scripted_sms.SCRIPT.extend(
+        [SmsSendError("invalid", code=21211, permanent=True, invalid_number=True)]
+        + [SmsSendError("refused", code=30007, permanent=True)]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        page = factories.warning(level=1)
+    notice = page.notices.get()
+
+    with freeze_time(notice.issued_at + timezone.timedelta(minutes=6)):
+        raised = tasks.check_unsent_urgent_notices()
+
+    assert sorted(Delivery.objects.values_list("status", flat=True)) == [
+        "failed",
+        "undeliverable",
+    ]
+    assert raised == 1
+    assert UrgentNoticeAlarm.objects.get(notice=notice).cleared_at is None
+    assert reports.timings(notice)["first"] is None

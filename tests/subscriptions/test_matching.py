@@ -116,7 +116,7 @@ def test_opted_out_suppressed_left_and_switched_off_addresses_are_not_matched(
     bounced = factories.subscriber()
     departed = factories.subscriber(left_at=timezone.now())
     sms_off = factories.subscriber(sms_active=False)
-    SmsOptOut.objects.create(phone=opted_out.phone, sender="MGtest")
+    SmsOptOut.objects.create(phone=opted_out.phone, sender="outbox")
     Suppression.objects.create(channel="email", address=bounced.email)
 
     page = factories.warning()
@@ -126,7 +126,55 @@ def test_opted_out_suppressed_left_and_switched_off_addresses_are_not_matched(
     assert departed.pk not in _matched(page, "email") | _matched(page, "sms")
 
 
-def test_a_level_change_reaches_everyone_told_before_plus_new_matches(
+def test_a_stop_sent_to_another_of_our_senders_does_not_silence_this_one(
+    warning_index, settings
+):
+    from subscriptions.models import SmsOptOut
+
+    stopped_here = factories.subscriber()
+    stopped_elsewhere = factories.subscriber()
+    settings.HERALD_SMS_PROVIDER = "tests.subscriptions.providers.ScriptedSmsProvider"
+    SmsOptOut.objects.create(phone=stopped_here.phone, sender="MGtest")
+    SmsOptOut.objects.create(phone=stopped_elsewhere.phone, sender="+15005550006")
+
+    page = factories.warning()
+
+    assert _matched(page, "sms") == {stopped_elsewhere.pk}
+
+
+def test_an_adjustment_and_a_lifting_reach_the_told_even_when_they_match_no_more(
+    warning_index, django_capture_on_commit_callbacks
+):
+    told = factories.subscriber(max_level=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = factories.warning(level=1)
+    untold = factories.subscriber(max_level=1)
+
+    # Level III is past both thresholds; then the told one drops the
+    # category, so only having been told can still reach them.
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.change_level(page, 3)
+    told.categories.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.lift(page)
+
+    by_notice = {
+        notice.kind: set(
+            Delivery.objects.filter(notice=notice, channel="sms").values_list(
+                "subscriber_id", flat=True
+            )
+        )
+        for notice in page.notices.all()
+    }
+    assert by_notice == {
+        "publication": {told.pk},
+        "adjustment": {told.pk},
+        "lifting": {told.pk},
+    }
+    assert not Delivery.objects.filter(subscriber=untold).exists()
+
+
+def test_a_level_raised_to_one_also_reaches_those_who_want_only_level_one(
     warning_index, django_capture_on_commit_callbacks
 ):
     told = factories.subscriber(max_level=3)
