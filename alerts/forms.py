@@ -124,6 +124,12 @@ class WarningPageForm(WagtailAdminPageForm):
             )
         return text
 
+    def save(self, commit=True):
+        # Warnings end by being lifted, never by expiring (the admin offers
+        # no expiry); one left from before is cleared here.
+        self.instance.expire_at = None
+        return super().save(commit=commit)
+
     def clean(self):
         cleaned = super().clean()
         self._check_dates(cleaned)

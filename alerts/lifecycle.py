@@ -39,8 +39,12 @@ def notice_kind_for(page, last_notice):
 
 
 def _unpublished_since(page, notice):
+    # By hand ("wagtail.unpublish") or by Wagtail's schedule
+    # ("wagtail.unpublish.scheduled").
     return PageLogEntry.objects.filter(
-        page_id=page.pk, action="wagtail.unpublish", timestamp__gt=notice.issued_at
+        page_id=page.pk,
+        action__startswith="wagtail.unpublish",
+        timestamp__gt=notice.issued_at,
     ).exists()
 
 

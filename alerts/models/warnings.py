@@ -7,7 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from modelcluster.fields import ParentalManyToManyField
 from wagtail import blocks
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, MultiFieldPanel
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    HelpPanel,
+    MultiFieldPanel,
+    PublishingPanel,
+)
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.fields import StreamField
@@ -26,6 +32,29 @@ NOTICE_RULES_HELP = _(
     "but sends nothing again. A draft save or a publish scheduled for later "
     "sends nothing until it goes live."
 )
+
+
+NO_EXPIRY_HELP = _(
+    "Warnings do not expire: a warning ends when it is lifted, and everyone "
+    "told of it is told it ended. To lift one later, fill in the lifting time "
+    "and reason and schedule this publish: the lifting takes effect when it "
+    "goes live."
+)
+
+
+class GoLivePanel(PublishingPanel):
+    """Wagtail's publishing schedule without its expiry time: an expired
+    warning would vanish from the site with nobody told it ended."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.children = [
+            child
+            for child in self.children
+            if getattr(child, "field_name", None) != "expire_at"
+        ]
+        if not any(isinstance(child, HelpPanel) for child in self.children):
+            self.children.append(HelpPanel(content=NO_EXPIRY_HELP))
 
 
 class HomePage(Page):
@@ -237,6 +266,7 @@ class WarningPage(RoutablePageMixin, Page):
         MultiFieldPanel(
             [
                 HelpPanel(content=NOTICE_RULES_HELP),
+                HelpPanel(content=NO_EXPIRY_HELP),
                 FieldPanel("change_reason"),
                 FieldPanel("lifted_at"),
                 FieldPanel("lifting_reason"),
@@ -244,6 +274,7 @@ class WarningPage(RoutablePageMixin, Page):
             heading=_("Level change and lifting"),
         ),
     ]
+    settings_panels = [GoLivePanel(), *Page.settings_panels[1:]]
 
     search_fields = Page.search_fields + [
         index.SearchField("title_en"),

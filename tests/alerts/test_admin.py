@@ -54,6 +54,37 @@ def test_the_editor_explains_which_edits_tell_subscribers(warning_index, admin_c
     assert "data-sms-counter" in html
 
 
+def test_the_editor_offers_a_go_live_time_but_no_expiry_and_says_why(
+    warning_index, admin_client
+):
+    page = factories.warning()
+
+    html = admin_client.get(f"/admin/pages/{page.pk}/edit/").content.decode()
+
+    assert 'name="go_live_at"' in html
+    assert 'name="expire_at"' not in html
+    assert "Warnings do not expire" in html
+
+
+def test_an_expiry_left_on_a_warning_is_cleared_by_the_next_save(
+    warning_index, admin_client, warning_form_data
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    page = factories.warning(level=3, slug="toy-batteries")
+    page.expire_at = timezone.now() + timedelta(days=3)
+    page.save_revision().publish()
+
+    data = warning_form_data(level="3", expire_at="2099-01-01 10:00")
+    data["action-publish"] = "action-publish"
+    admin_client.post(f"/admin/pages/{page.pk}/edit/", data)
+    page.refresh_from_db()
+
+    assert page.expire_at is None
+
+
 def test_copying_a_level_ii_warning_with_publish_is_refused(
     warning_index, admin_client
 ):

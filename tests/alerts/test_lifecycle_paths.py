@@ -113,6 +113,26 @@ def test_a_republish_after_an_unpublish_issues_a_new_publication(warning_index):
     assert kinds(page) == ["publication", "publication"]
 
 
+def test_a_republish_after_a_scheduled_expiry_issues_a_new_publication(
+    warning_index,
+):
+    # Warnings no longer offer an expiry in the admin, but one set before
+    # (or by code) still unpublishes them through Wagtail's schedule.
+    page = factories.warning()
+    page.expire_at = timezone.now() + timedelta(hours=1)
+    page.save_revision().publish()
+
+    with freeze_time(timezone.now() + timedelta(hours=2)):
+        publish_scheduled_pages()
+        page.refresh_from_db()
+        expired = not page.live
+        page.expire_at = None
+        page.save_revision().publish()
+
+    assert expired
+    assert kinds(page) == ["publication", "publication"]
+
+
 def test_copy_and_publish_issues_one_publication_for_the_copy_with_its_own_number(
     warning_index,
 ):
