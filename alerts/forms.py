@@ -11,13 +11,25 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
-from .choices import APPROVAL_LEVELS, Hazard, Level, Measure, NoticeKind
+from .choices import (
+    APPROVAL_LEVELS,
+    PUBLIC_KINDS,
+    Hazard,
+    Level,
+    Measure,
+    NoticeKind,
+)
 from .sms_segments import count_segments, signed_sms
 
 # How far ahead of the server clock a lifting time typed by hand may be.
 LIFTING_CLOCK_SKEW = timedelta(minutes=5)
 HS_CODE = re.compile(r"^\d{4,10}$")
 HS_SEPARATORS = re.compile(r"[\s,，;；、]+")
+ENGLISH_HELP = _(
+    "Required for trade advisories and public announcements, which are "
+    "published in Chinese and English (the CAP message carries both). A port "
+    "bulletin may be Chinese only: it goes to port and inspection staff."
+)
 
 
 def sms_segment_budget():
@@ -78,6 +90,9 @@ class WarningPageForm(WagtailAdminPageForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in ("title_en", "summary_en"):
+            if name in self.fields:
+                self.fields[name].help_text = ENGLISH_HELP
         if "sms_text" in self.fields:
             self.fields["sms_text"].widget = SmsTextarea()
             self.fields["sms_text"].help_text = _(
@@ -132,11 +147,29 @@ class WarningPageForm(WagtailAdminPageForm):
 
     def clean(self):
         cleaned = super().clean()
+        self._check_english(cleaned)
         self._check_dates(cleaned)
         self._check_level_change(cleaned)
         self._check_lifting(cleaned)
         self._check_approval(cleaned)
         return cleaned
+
+    def _check_english(self, cleaned):
+        if cleaned.get("kind") not in PUBLIC_KINDS:
+            return
+        missing = {
+            "title_en": _(
+                "A trade advisory or public announcement is published in "
+                "English too: give its English title."
+            ),
+            "summary_en": _(
+                "A trade advisory or public announcement is published in "
+                "English too: give its English summary."
+            ),
+        }
+        for name, message in missing.items():
+            if name in self.fields and not (cleaned.get(name) or "").strip():
+                self.add_error(name, message)
 
     def _check_dates(self, cleaned):
         start, review = cleaned.get("start_time"), cleaned.get("review_date")

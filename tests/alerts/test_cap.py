@@ -195,10 +195,12 @@ def test_a_port_bulletin_has_no_public_cap_or_page(warning_index, client):
     assert [r.status_code for r in responses] == [404, 404, 404, 404]
 
 
-def test_a_warning_without_english_has_only_the_chinese_info(
+def test_a_port_bulletin_without_english_has_only_the_chinese_info(
     warning_index, cap_schema, parse_xml
 ):
-    page = factories.warning(title_en="", summary_en="")
+    # Public warnings must be written in both languages (WarningPageForm);
+    # a port bulletin, for port staff, may be Chinese only.
+    page = factories.warning(kind="port_bulletin", title_en="", summary_en="")
 
     document = parse_xml(render_alert(page.notices.get()))
 

@@ -68,6 +68,34 @@ def test_a_review_date_before_the_start_time_is_refused(
     assert "after the start time" in form.errors["review_date"][0]
 
 
+@pytest.mark.parametrize("kind", ["public_announcement", "trade_advisory"])
+def test_a_public_warning_needs_its_title_and_summary_in_english(
+    warning_index, warning_form_data, editor, kind
+):
+    form = make_form(
+        warning_form_data(kind=kind, title_en="", summary_en=" "),
+        parent=warning_index,
+        user=editor,
+    )
+
+    assert not form.is_valid()
+    assert "in English too" in form.errors["title_en"][0]
+    assert "in English too" in form.errors["summary_en"][0]
+
+
+def test_a_port_bulletin_may_be_written_in_chinese_only(
+    warning_index, warning_form_data, editor
+):
+    form = make_form(
+        warning_form_data(kind="port_bulletin", title_en="", summary_en=""),
+        parent=warning_index,
+        user=editor,
+    )
+
+    assert form.is_valid(), form.errors
+    assert "port bulletin may be" in str(form.fields["title_en"].help_text)
+
+
 @override_settings(HERALD_SMS_SIGNATURE="【产品安全预警】", HERALD_SMS_MAX_SEGMENTS=1)
 def test_an_sms_text_over_budget_with_its_signature_is_refused(
     warning_index, warning_form_data, editor
