@@ -213,6 +213,16 @@ class WarningPageForm(WagtailAdminPageForm):
         lifted_at = cleaned.get("lifted_at")
         reason = cleaned.get("lifting_reason", "").strip()
         last = self._last_notice()
+        if last is None and lifted_at:
+            self.add_error(
+                "lifted_at",
+                _(
+                    "This warning has issued no notice yet, so there is nothing "
+                    "to lift: clear the lifting time and reason. A draft that "
+                    "should never go live can be deleted."
+                ),
+            )
+            return
         if last is not None and last.kind == NoticeKind.LIFTING and not lifted_at:
             self.add_error(
                 "lifted_at",

@@ -13,7 +13,7 @@ import logging
 from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
-from wagtail.models import PageLogEntry
+from wagtail.models import PageLogEntry, Revision
 from wagtail.signals import page_published, page_unpublished
 
 from .choices import NoticeKind
@@ -58,11 +58,14 @@ def record_notice(page, revision=None, user=None):
         if kind is None:
             return None
 
+        issued_at = timezone.now()
         reason = ""
         if kind == NoticeKind.ADJUSTMENT:
             reason = page.change_reason
         elif kind == NoticeKind.LIFTING:
             reason = page.lifting_reason
+            if page.lifted_at < issued_at:
+                _lift_at(page, revision, issued_at)
         notice = Notice.objects.create(
             warning=page,
             sequence=(last.sequence + 1) if last else 1,
@@ -75,7 +78,7 @@ def record_notice(page, revision=None, user=None):
             summary_zh=page.summary_zh,
             summary_en=page.summary_en,
             sms_text=page.sms_text,
-            issued_at=timezone.now(),
+            issued_at=issued_at,
             revision=revision,
             issued_by=user,
         )
@@ -91,6 +94,23 @@ def record_notice(page, revision=None, user=None):
         extra={"warning_id": page.pk, "notice_id": notice.pk},
     )
     return notice
+
+
+def _lift_at(page, revision, when):
+    """Record `when` as the lifting time of `page`, on the page and in the
+    revision that went live.
+
+    The lifting time an editor types cannot lie ahead (the form refuses it),
+    but a scheduled publish or an approval makes the lifting go live later: it
+    takes effect only then, and the page, the API and the CAP `<effective>`
+    (read from the revision) all say so.
+    """
+    page.lifted_at = when
+    WarningPage.objects.filter(pk=page.pk).update(lifted_at=when)
+    if revision is not None:
+        content = {**revision.content, "lifted_at": when.isoformat()}
+        Revision.objects.filter(pk=revision.pk).update(content=content)
+        revision.content = content
 
 
 def _record_issuer(notice_id):

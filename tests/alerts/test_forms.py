@@ -193,6 +193,19 @@ def test_publishing_a_level_ii_warning_directly_is_refused_with_what_to_do(
     assert draft.is_valid(), draft.errors
 
 
+def test_lifting_a_warning_that_never_issued_a_notice_is_refused(
+    warning_index, warning_form_data, editor
+):
+    draft = factories.warning(level=3, slug="toy-batteries", publish=False)
+    data = warning_form_data(lifted_at="2026-12-02 10:00", lifting_reason="召回完成")
+
+    new = make_form(data, parent=warning_index, user=editor)
+    unpublished = make_form(data, instance=draft, user=editor)
+
+    assert "nothing to lift" in new.errors["lifted_at"][0]
+    assert "nothing to lift" in unpublished.errors["lifted_at"][0]
+
+
 def test_a_lifting_time_in_the_future_is_refused_with_the_way_to_lift_later(
     warning_index, warning_form_data, editor
 ):

@@ -91,6 +91,52 @@ def test_a_scheduled_level_change_of_a_live_warning_is_told_when_it_goes_live(
     assert kinds(page) == ["publication", "adjustment"]
 
 
+def test_a_scheduled_lift_takes_effect_when_it_goes_live_not_when_it_was_typed(
+    warning_index, client
+):
+    from alerts.cap import cap_time, render_alert
+
+    page = factories.warning(level=3)
+    typed = timezone.now()
+    go_live = typed + timedelta(hours=3)
+    page.lifted_at = typed
+    page.lifting_reason = "问题产品已全部召回"
+    page.go_live_at = go_live
+    page.save_revision().publish()
+
+    with freeze_time(go_live + timedelta(minutes=1)):
+        publish_scheduled_pages()
+    page.refresh_from_db()
+    lifting = page.notices.get(kind="lifting")
+    cap = render_alert(lifting).decode()
+    html = client.get(page.public_path()).content.decode()
+
+    assert page.lifted_at >= go_live
+    assert page.lifted_at == lifting.issued_at
+    assert f"<effective>{cap_time(page.lifted_at)}</effective>" in cap
+    assert timezone.localtime(page.lifted_at).strftime("%Y-%m-%d %H:%M") in html
+
+
+def test_a_lift_waiting_for_approval_takes_effect_when_it_is_approved(
+    warning_index, author, approver
+):
+    page = factories.warning(level=1)
+    page.lifted_at = timezone.now()
+    page.lifting_reason = "风险已消除"
+    page.save_revision(user=author)
+    page.get_workflow().start(page, author)
+    approved_at = timezone.now() + timedelta(hours=5)
+
+    with freeze_time(approved_at):
+        task_state = page.current_workflow_state.current_task_state
+        task_state.task.specific.on_action(task_state, approver, "approve")
+    page.refresh_from_db()
+
+    assert kinds(page) == ["publication", "lifting"]
+    assert page.lifted_at >= approved_at
+    assert page.get_latest_revision_as_object().lifted_at == page.lifted_at
+
+
 def test_a_republish_that_changes_nothing_a_reader_is_told_issues_no_notice(
     warning_index,
 ):
