@@ -381,7 +381,9 @@ class WarningPage(RoutablePageMixin, Page):
 
     def save(self, *args, **kwargs):
         if not self.reference:
-            year = (self.start_time or timezone.now()).year
+            # The year of the local calendar: a warning starting just after
+            # midnight on 1 January is numbered in the new year.
+            year = timezone.localtime(self.start_time or timezone.now()).year
             self.reference = ReferenceCounter.next_reference(year)
         super().save(*args, **kwargs)
 
