@@ -11,6 +11,7 @@ the schedule makes it live (`alerts.tasks.publish_scheduled_pages`).
 import logging
 
 from django.db import transaction
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 from wagtail.models import PageLogEntry, Revision
@@ -113,12 +114,21 @@ def _lift_at(page, revision, when):
         revision.content = content
 
 
+# The audit log entries that name who made a revision go live: a publish by
+# hand or by approval, or the scheduling of a publish that Wagtail's
+# scheduler (no user) carries out later.
+ISSUER_ACTIONS = ("wagtail.publish", "wagtail.publish.schedule")
+PUBLISH_ACTIONS = ("wagtail.publish", "wagtail.publish.scheduled")
+
+
 def _record_issuer(notice_id):
-    """Name as issuer whoever the audit log says published the revision.
+    """Name as issuer whoever the audit log says published the revision, or
+    scheduled it for publishing.
 
     Wagtail's signal does not say who published; its log entry, written just
-    after the signal in the same transaction, does. After a workflow approval
-    that is the approver, not the author of the revision.
+    after the signal, does. After a workflow approval that is the approver,
+    not the author of the revision. This runs after commit and again when the
+    log entry is written (`_on_publish_logged`), whichever sees the entry.
     """
     notice = Notice.objects.filter(pk=notice_id, revision__isnull=False).first()
     if notice is None:
@@ -126,15 +136,29 @@ def _record_issuer(notice_id):
     entry = (
         PageLogEntry.objects.filter(
             page_id=notice.warning_id,
-            action="wagtail.publish",
+            action__in=ISSUER_ACTIONS,
             revision_id=notice.revision_id,
             user__isnull=False,
         )
-        .order_by("-timestamp")
+        .order_by("-timestamp", "-pk")
         .first()
     )
     if entry and entry.user_id != notice.issued_by_id:
         Notice.objects.filter(pk=notice_id).update(issued_by_id=entry.user_id)
+
+
+@receiver(post_save, sender=PageLogEntry)
+def _on_publish_logged(sender, instance, created, **kwargs):
+    # Outside one transaction (an approval, the scheduler) the after-commit
+    # run comes before this entry exists; this run comes after.
+    if not created or instance.action not in PUBLISH_ACTIONS:
+        return
+    if not instance.revision_id:
+        return
+    for notice_id in Notice.objects.filter(
+        warning_id=instance.page_id, revision_id=instance.revision_id
+    ).values_list("pk", flat=True):
+        _record_issuer(notice_id)
 
 
 @receiver(page_published, sender=WarningPage)

@@ -73,6 +73,41 @@ def test_a_scheduled_warning_issues_nothing_until_its_time_then_exactly_one(
     assert kinds(page) == ["publication"]
 
 
+def test_the_issuer_of_a_scheduled_notice_is_who_scheduled_it_not_its_author(
+    warning_index, author, admin_user, django_capture_on_commit_callbacks
+):
+    page = factories.warning(publish=False, user=author)
+    go_live = timezone.now() + timedelta(hours=2)
+    page.go_live_at = go_live
+    page.save_revision(user=author).publish(user=admin_user)
+
+    with (
+        freeze_time(go_live + timedelta(minutes=1)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        publish_scheduled_pages()
+
+    assert page.notices.get().issued_by == admin_user
+
+
+def test_the_issuer_is_known_when_after_commit_work_runs_before_the_log_entry(
+    warning_index, author, approver, monkeypatch
+):
+    # In production an approval is no single transaction: work deferred to
+    # the commit of the notice runs at once, before Wagtail writes the log
+    # entry that names who published.
+    from django.db import transaction
+
+    monkeypatch.setattr(transaction, "on_commit", lambda work, **kwargs: work())
+    page = factories.warning(publish=False, level=1, user=author)
+    page.get_workflow().start(page, author)
+    task_state = page.current_workflow_state.current_task_state
+
+    task_state.task.specific.on_action(task_state, approver, "approve")
+
+    assert page.notices.get().issued_by == approver
+
+
 def test_a_scheduled_level_change_of_a_live_warning_is_told_when_it_goes_live(
     warning_index,
 ):
