@@ -23,6 +23,7 @@ from wagtail.search import index
 
 from ..choices import Direction, Hazard, Level, Measure, WarningKind
 from ..forms import WarningPageForm
+from ..sms_notice import short_path
 
 NOTICE_RULES_HELP = _(
     "Which saves tell subscribers: publishing the warning for the first time, "
@@ -319,7 +320,7 @@ class WarningPage(RoutablePageMixin, Page):
 
     def short_path(self):
         """A short ASCII address that redirects to the warning, for SMS."""
-        return f"/w/{self.reference}/"
+        return short_path(self.reference)
 
     def hazard_labels(self):
         return [Hazard(h).label for h in self.hazards or [] if h in Hazard.values]

@@ -96,35 +96,82 @@ def test_a_port_bulletin_may_be_written_in_chinese_only(
     assert "port bulletin may be" in str(form.fields["title_en"].help_text)
 
 
-@override_settings(HERALD_SMS_SIGNATURE="【产品安全预警】", HERALD_SMS_MAX_SEGMENTS=1)
-def test_an_sms_text_over_budget_with_its_signature_is_refused(
+@override_settings(
+    HERALD_SMS_SIGNATURE="【产品安全预警】",
+    HERALD_SMS_MAX_SEGMENTS=2,
+    HERALD_BASE_URL="http://testserver",
+)
+def test_an_sms_text_is_refused_when_the_longest_message_it_can_go_out_in_is_over(
     warning_index, warning_form_data, editor
 ):
-    # 63 characters fit in one UCS-2 message alone, but not after the
-    # seven-character signature.
-    fits_alone = "停" * 63
+    # The longest frame is an English level change: the signature (8), "Level
+    # changed: [Level III] " (27), then " http://testserver/w/0000-0000/ Reply
+    # STOP to opt out" (53): 88 UCS-2 units, leaving 46 of two segments' 134.
+    over = make_form(
+        warning_form_data(sms_text="停" * 47), parent=warning_index, user=editor
+    )
+    fits = make_form(
+        warning_form_data(sms_text="停" * 46), parent=warning_index, user=editor
+    )
+
+    assert not over.is_valid()
+    assert "3 segments" in over.errors["sms_text"][0]
+    assert "135 UCS-2" in over.errors["sms_text"][0]
+    assert fits.is_valid(), fits.errors
+
+
+@override_settings(HERALD_BASE_URL="https://alerts.samr.example.gov.cn")
+def test_a_longer_site_address_leaves_less_room_for_the_text(
+    warning_index, warning_form_data, editor
+):
+    # The link is 17 characters longer than on http://testserver.
     form = make_form(
-        warning_form_data(sms_text=fits_alone), parent=warning_index, user=editor
-    )
-    short = make_form(
-        warning_form_data(sms_text="停" * 62), parent=warning_index, user=editor
+        warning_form_data(sms_text="停" * 46), parent=warning_index, user=editor
     )
 
-    assert not form.is_valid()
-    assert "2 segments" in form.errors["sms_text"][0]
-    assert "UCS-2" in form.errors["sms_text"][0]
-    assert short.is_valid(), short.errors
+    assert "sms_text" in form.errors
 
 
-def test_the_sms_field_carries_the_live_counter_settings(
+def test_without_an_sms_text_the_title_that_is_sent_in_its_place_must_fit(
     warning_index, warning_form_data, editor
 ):
+    long_title = make_form(
+        warning_form_data(sms_text="", title="儿童电动玩具电池过热" * 8),
+        parent=warning_index,
+        user=editor,
+    )
+    long_english = make_form(
+        warning_form_data(sms_text="", title_en="Toy batteries overheat " * 5),
+        parent=warning_index,
+        user=editor,
+    )
+    short_titles = make_form(
+        warning_form_data(sms_text=""), parent=warning_index, user=editor
+    )
+
+    assert "the title is sent" in long_title.errors["sms_text"][0]
+    assert "the title is sent" in long_english.errors["sms_text"][0]
+    assert short_titles.is_valid(), short_titles.errors
+
+
+def test_the_sms_field_carries_the_frames_the_live_counter_counts(
+    warning_index, warning_form_data, editor
+):
+    import json
+
+    from lxml import html as lxml_html
+
+    from alerts.sms_notice import worst_case_frames
+
     form = make_form(warning_form_data(), parent=warning_index, user=editor)
 
-    html = str(form["sms_text"])
+    textarea = lxml_html.fragment_fromstring(str(form["sms_text"]))
 
-    assert "data-sms-counter" in html
-    assert 'data-signature="【产品安全预警】"' in html
+    assert textarea.get("data-sms-counter") == ""
+    assert json.loads(textarea.get("data-sms-frames")) == [
+        list(frame) for frame in worst_case_frames()
+    ]
+    assert textarea.get("data-max-segments") == "2"
     assert "js/sms-counter.js" in str(form.media)
 
 
