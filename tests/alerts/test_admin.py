@@ -267,6 +267,36 @@ def test_an_approver_cannot_approve_a_version_he_edited_during_the_review(
     )
 
 
+def test_an_approver_who_edits_and_approves_in_one_save_publishes_nothing(
+    warning_index, client, django_user_model, warning_form_data
+):
+    from django.contrib.auth.models import Group
+
+    author = django_user_model.objects.create_user("author", password="pw-author-1")
+    author.groups.add(Group.objects.get(name="Editors"))
+    page = factories.warning(publish=False, level=1, user=author, slug="level-one")
+    client.force_login(author)
+    submitted = warning_form_data(level="1", slug="level-one")
+    submitted["action-submit"] = "action-submit"
+    client.post(f"/admin/pages/{page.pk}/edit/", submitted)
+
+    reviewer = approver_client(client, django_user_model, "reviewer")
+    edited = warning_form_data(
+        level="1", slug="level-one", summary_zh="审批人改写的摘要。"
+    )
+    edited["action-workflow-action"] = "true"
+    edited["workflow-action-name"] = "approve"
+    client.post(f"/admin/pages/{page.pk}/edit/", edited)
+    page.refresh_from_db()
+
+    # The edit is saved as a draft; the approval of it is refused.
+    assert page.get_latest_revision().user == reviewer
+    assert not page.live
+    assert not PageLogEntry.objects.filter(
+        page_id=page.pk, action="wagtail.workflow.approve"
+    ).exists()
+
+
 def test_bulk_unpublishing_a_warning_is_refused_and_points_to_its_own_unpublish(
     warning_index, admin_client
 ):
