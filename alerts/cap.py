@@ -47,6 +47,20 @@ EVENT_NAMES = {
         WarningKind.PUBLIC_ANNOUNCEMENT: "Product safety public announcement",
     },
 }
+# Fixed wording, not the translated kind labels: each <info> speaks its own
+# language, and a message is the same bytes whoever asks for it.
+AUDIENCES = {
+    "zh-CN": {
+        WarningKind.PORT_BULLETIN: "口岸及检验人员",
+        WarningKind.TRADE_ADVISORY: "生产企业和进口商",
+        WarningKind.PUBLIC_ANNOUNCEMENT: "社会公众",
+    },
+    "en-US": {
+        WarningKind.PORT_BULLETIN: "Ports and inspection staff",
+        WarningKind.TRADE_ADVISORY: "Producers and importers",
+        WarningKind.PUBLIC_ANNOUNCEMENT: "The public",
+    },
+}
 NOTICE_LABELS = {
     "zh-CN": {
         NoticeKind.PUBLICATION: "发布",
@@ -151,7 +165,7 @@ def _info(alert, notice, warning, language):
     _sub(info, "urgency", "Past" if lifting else "Immediate")
     _sub(info, "severity", "Minor" if lifting else CAP_SEVERITY[notice.level])
     _sub(info, "certainty", "Observed")
-    _sub(info, "audience", str(warning.get_kind_display()))
+    _sub(info, "audience", AUDIENCES[language][warning.kind])
     for code in (warning.hs_codes or "").replace(",", " ").split():
         event_code = _sub(info, "eventCode")
         _sub(event_code, "valueName", "HS")

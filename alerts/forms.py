@@ -1,6 +1,7 @@
 """The admin form of a warning: choices as checkboxes, and validation that
 tells the editor what to fix before anything reaches a subscriber."""
 
+import json
 import re
 from datetime import timedelta
 
@@ -11,17 +12,30 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
-from .choices import APPROVAL_LEVELS, Hazard, Level, Measure, NoticeKind
-from .sms_segments import count_segments, signed_sms
+from .choices import (
+    APPROVAL_LEVELS,
+    PUBLIC_KINDS,
+    Hazard,
+    Level,
+    Measure,
+    NoticeKind,
+)
+from .sms_notice import worst_case_count, worst_case_frames
 
 # How far ahead of the server clock a lifting time typed by hand may be.
 LIFTING_CLOCK_SKEW = timedelta(minutes=5)
 HS_CODE = re.compile(r"^\d{4,10}$")
 HS_SEPARATORS = re.compile(r"[\s,，;；、]+")
+ENGLISH_HELP = _(
+    "Required for trade advisories and public announcements, which are "
+    "published in Chinese and English (the CAP message carries both). A port "
+    "bulletin may be Chinese only: it goes to port and inspection staff."
+)
 
 
 def sms_segment_budget():
-    """How many segments the signed SMS text of a warning may take."""
+    """How many segments the SMS about a notice of a warning may take, as
+    sent: signature, prefix, level, text, link and how to stop."""
     return settings.HERALD_SMS_MAX_SEGMENTS
 
 
@@ -34,7 +48,8 @@ def parse_hs_codes(text):
 
 
 class SmsTextarea(forms.Textarea):
-    """A textarea whose segment count the admin shows while the editor types.
+    """A textarea whose segment count the admin shows while the editor types:
+    the count of the longest message the text can go out in.
 
     The count is worked out again on the server when the form is saved; the
     script only helps and the form works without it.
@@ -50,11 +65,15 @@ class SmsTextarea(forms.Textarea):
         attrs = {
             **(attrs or {}),
             "data-sms-counter": "",
-            "data-signature": settings.HERALD_SMS_SIGNATURE,
+            "data-sms-frames": json.dumps(worst_case_frames(), ensure_ascii=False),
             "data-max-segments": str(sms_segment_budget()),
             "data-counter-text": gettext(
-                "With the signature: {units} characters ({encoding}), "
-                "{segments} of at most {budget} SMS segments."
+                "As sent at the longest, with the signature, level, link and how "
+                "to stop: {units} characters ({encoding}), {segments} of at "
+                "most {budget} SMS segments."
+            ),
+            "data-empty-text": gettext(
+                "Without an SMS text the title is sent in its place."
             ),
             "data-over-text": gettext("Too long: shorten the text."),
         }
@@ -78,13 +97,19 @@ class WarningPageForm(WagtailAdminPageForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in ("title_en", "summary_en"):
+            if name in self.fields:
+                self.fields[name].help_text = ENGLISH_HELP
         if "sms_text" in self.fields:
             self.fields["sms_text"].widget = SmsTextarea()
             self.fields["sms_text"].help_text = _(
-                "Sent to SMS subscribers with the signature %(signature)s in front; "
-                "the signed text may take at most %(budget)s segments "
-                "(70 characters in one, 67 per segment when split, as soon as it "
-                "holds one Chinese character; 160 / 153 for plain Latin text)."
+                "Sent to SMS subscribers between the signature %(signature)s, "
+                "the kind of notice and its level in front, and the warning's "
+                "short link and how to stop after it. The whole message may "
+                "take at most %(budget)s segments (70 characters in one, 67 per "
+                "segment when split, as soon as it holds one Chinese character; "
+                "160 / 153 for plain Latin text); the count below is of the "
+                "longest it can be. Left empty, the title is sent instead."
             ) % {
                 "signature": settings.HERALD_SMS_SIGNATURE,
                 "budget": sms_segment_budget(),
@@ -105,14 +130,14 @@ class WarningPageForm(WagtailAdminPageForm):
         if not text:
             return text
         budget = sms_segment_budget()
-        signed = signed_sms(text, settings.HERALD_SMS_SIGNATURE)
-        count = count_segments(signed)
+        count = worst_case_count(text)
         if count.segments > budget:
             raise forms.ValidationError(
                 _(
-                    "With the signature this SMS takes %(segments)s segments "
-                    "(%(units)s %(encoding)s characters); at most %(budget)s are "
-                    "allowed. Shorten it."
+                    "As sent at the longest (signature, kind of notice, level, "
+                    "link and how to stop included) this SMS takes "
+                    "%(segments)s segments (%(units)s %(encoding)s characters); "
+                    "at most %(budget)s are allowed. Shorten it."
                 ),
                 params={
                     "segments": count.segments,
@@ -124,13 +149,63 @@ class WarningPageForm(WagtailAdminPageForm):
             )
         return text
 
+    def save(self, commit=True):
+        # Warnings end by being lifted, never by expiring (the admin offers
+        # no expiry); one left from before is cleared here.
+        self.instance.expire_at = None
+        return super().save(commit=commit)
+
     def clean(self):
         cleaned = super().clean()
+        self._check_english(cleaned)
+        self._check_title_as_sms(cleaned)
         self._check_dates(cleaned)
         self._check_level_change(cleaned)
         self._check_lifting(cleaned)
         self._check_approval(cleaned)
         return cleaned
+
+    def _check_english(self, cleaned):
+        if cleaned.get("kind") not in PUBLIC_KINDS:
+            return
+        missing = {
+            "title_en": _(
+                "A trade advisory or public announcement is published in "
+                "English too: give its English title."
+            ),
+            "summary_en": _(
+                "A trade advisory or public announcement is published in "
+                "English too: give its English summary."
+            ),
+        }
+        for name, message in missing.items():
+            if name in self.fields and not (cleaned.get(name) or "").strip():
+                self.add_error(name, message)
+
+    def _check_title_as_sms(self, cleaned):
+        """Without an SMS text, each subscriber gets the title of his
+        language: it must fit the budget as the text would."""
+        if "sms_text" not in self.fields or cleaned.get("sms_text"):
+            return
+        if "sms_text" in self.errors:
+            return
+        title = cleaned.get("title") or ""
+        sent = {"zh-hans": title, "en": cleaned.get("title_en") or title}
+        budget = sms_segment_budget()
+        segments = max(
+            worst_case_count(text, [language]).segments
+            for language, text in sent.items()
+        )
+        if segments > budget:
+            self.add_error(
+                "sms_text",
+                _(
+                    "Without an SMS text the title is sent, and as sent it takes "
+                    "%(segments)s segments; at most %(budget)s are allowed. Write "
+                    "a shorter SMS text."
+                )
+                % {"segments": segments, "budget": budget},
+            )
 
     def _check_dates(self, cleaned):
         start, review = cleaned.get("start_time"), cleaned.get("review_date")
@@ -174,6 +249,16 @@ class WarningPageForm(WagtailAdminPageForm):
         lifted_at = cleaned.get("lifted_at")
         reason = cleaned.get("lifting_reason", "").strip()
         last = self._last_notice()
+        if last is None and lifted_at:
+            self.add_error(
+                "lifted_at",
+                _(
+                    "This warning has issued no notice yet, so there is nothing "
+                    "to lift: clear the lifting time and reason. A draft that "
+                    "should never go live can be deleted."
+                ),
+            )
+            return
         if last is not None and last.kind == NoticeKind.LIFTING and not lifted_at:
             self.add_error(
                 "lifted_at",

@@ -70,8 +70,3 @@ def count_segments(text):
             used = 0
         used += size
     return SegmentCount(encoding, units, segments, split - used)
-
-
-def signed_sms(text, signature):
-    """The text as a subscriber receives it: the signature in front."""
-    return f"{signature}{text}"

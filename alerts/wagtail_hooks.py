@@ -9,7 +9,13 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from .choices import APPROVAL_LEVELS
-from .models import BlacklistEntry, Company, ProductCategory, RecallEntry
+from .models import (
+    BlacklistEntry,
+    Company,
+    ProductCategory,
+    RecallEntry,
+    WarningPage,
+)
 
 
 class ProductCategoryViewSet(SnippetViewSet):
@@ -127,4 +133,57 @@ def refuse_publishing_copy_of_level_i_or_ii(request, page):
             ),
         )
         return redirect("wagtailadmin_pages:copy", page.pk)
+    return None
+
+
+# --- Bulk actions of the page listing obey the same rules -----------------
+
+
+def _pages_acted_on(objects, action, descendants):
+    """The pages a bulk action changes: those chosen and, when the editor
+    ticked "include descendants", the descendants it reaches."""
+    pages = list(objects)
+    form = getattr(action, "cleaned_form", None)
+    if form is not None and form.cleaned_data.get("include_descendants"):
+        for page in objects:
+            pages.extend(descendants(page.get_descendants()))
+    return [page for page in pages if issubclass(page.specific_class, WarningPage)]
+
+
+def _level_to_publish(page):
+    """The level of what publishing `page` now would put live: its latest
+    revision, not the version that is live."""
+    revision = page.get_latest_revision()
+    version = revision.as_object() if revision else page.specific
+    return version.level
+
+
+@hooks.register("before_bulk_action")
+def refuse_bulk_publish_and_unpublish_of_warnings(
+    request, action_type, objects, action
+):
+    if action_type == "publish":
+        pages = _pages_acted_on(objects, action, lambda pages: pages.not_live())
+        if any(_level_to_publish(page) in APPROVAL_LEVELS for page in pages):
+            messages.error(
+                request,
+                _(
+                    "A level I or II warning cannot be published from the page "
+                    "list: it goes live only once an approver other than its "
+                    "author approves it. Open it and submit it for approval. "
+                    "Nothing was published."
+                ),
+            )
+            return redirect(action.next_url)
+    if action_type == "unpublish":
+        if _pages_acted_on(objects, action, lambda pages: pages.live()):
+            messages.error(
+                request,
+                _(
+                    "Warnings are unpublished one at a time, with the reason "
+                    "recorded: use Unpublish on the warning itself. To end a "
+                    "warning, lift it. Nothing was unpublished."
+                ),
+            )
+            return redirect(action.next_url)
     return None

@@ -6,7 +6,8 @@ The page editor refuses a direct publish of a level I or II warning (see
 "I、II级预警审批 (Level I and II approval)", named in both languages because
 the admin shows it in either. Its one task is an `AnotherApproverTask` that
 offers its actions to members of the Approvers group, never to the person who
-submitted the warning or wrote the revision under review. Migration
+submitted the warning nor to anyone who wrote a revision of it since: approval
+publishes the latest revision, whoever wrote it. Migration
 `0004_a_approval_workflow` creates the group, the task and the workflow and
 assigns the workflow to `/warnings/`.
 """
@@ -14,21 +15,31 @@ assigns the workflow to `/warnings/`.
 import logging
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
-from wagtail.models import AbstractGroupApprovalTask
+from wagtail.models import AbstractGroupApprovalTask, Revision
 
 logger = logging.getLogger(__name__)
 
 
 def authors_of(task_state):
-    """The users who may not approve this task state: whoever submitted it
-    and whoever wrote the revision it reviews."""
+    """The users who may not approve this task state: whoever submitted it,
+    whoever wrote the revision it reviews, and whoever saved a revision since
+    the workflow started (approval publishes the latest one)."""
     authors = set()
     workflow_state = task_state.workflow_state
     if workflow_state.requested_by_id:
         authors.add(workflow_state.requested_by_id)
     if task_state.revision_id and task_state.revision.user_id:
         authors.add(task_state.revision.user_id)
+    authors.update(
+        Revision.objects.filter(
+            base_content_type_id=workflow_state.base_content_type_id,
+            object_id=workflow_state.object_id,
+            created_at__gte=workflow_state.created_at,
+            user__isnull=False,
+        ).values_list("user_id", flat=True)
+    )
     return authors
 
 
@@ -65,8 +76,16 @@ class AnotherApproverTask(AbstractGroupApprovalTask):
 
     def get_task_states_user_can_moderate(self, user, **kwargs):
         states = super().get_task_states_user_can_moderate(user, **kwargs)
-        return states.exclude(workflow_state__requested_by=user).exclude(
-            revision__user=user
+        edited_since_start = Revision.objects.filter(
+            base_content_type_id=OuterRef("workflow_state__base_content_type_id"),
+            object_id=OuterRef("workflow_state__object_id"),
+            created_at__gte=OuterRef("workflow_state__created_at"),
+            user=user,
+        )
+        return (
+            states.exclude(workflow_state__requested_by=user)
+            .exclude(revision__user=user)
+            .exclude(Exists(edited_since_start))
         )
 
     @classmethod

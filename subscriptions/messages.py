@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from alerts.choices import LEVEL_NUMERALS, NoticeKind
+from alerts.sms_notice import notice_sms
 
 from .tokens import manage_token
 
@@ -74,7 +75,13 @@ def render_email(notice, subscriber):
 
 
 def render_sms(notice, subscriber):
+    """The SMS in the subscriber's language, laid out by alerts: the layout
+    the editor's segment budget counts (`alerts.sms_notice`)."""
     context = notice_context(notice, subscriber, links=False)
     with translation.override(subscriber.language):
-        body = render_to_string("subscriptions/sms/notice.txt", context)
-    return settings.HERALD_SMS_SIGNATURE + " ".join(body.split())
+        return notice_sms(
+            notice.kind,
+            notice.level,
+            notice.sms_text or context["title"],
+            context["short_url"],
+        )

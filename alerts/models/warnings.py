@@ -7,7 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from modelcluster.fields import ParentalManyToManyField
 from wagtail import blocks
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, MultiFieldPanel
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    HelpPanel,
+    MultiFieldPanel,
+    PublishingPanel,
+)
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.fields import StreamField
@@ -17,6 +23,7 @@ from wagtail.search import index
 
 from ..choices import Direction, Hazard, Level, Measure, WarningKind
 from ..forms import WarningPageForm
+from ..sms_notice import short_path
 
 NOTICE_RULES_HELP = _(
     "Which saves tell subscribers: publishing the warning for the first time, "
@@ -26,6 +33,29 @@ NOTICE_RULES_HELP = _(
     "but sends nothing again. A draft save or a publish scheduled for later "
     "sends nothing until it goes live."
 )
+
+
+NO_EXPIRY_HELP = _(
+    "Warnings do not expire: a warning ends when it is lifted, and everyone "
+    "told of it is told it ended. To lift one later, fill in the lifting time "
+    "and reason and schedule this publish: the lifting takes effect when it "
+    "goes live."
+)
+
+
+class GoLivePanel(PublishingPanel):
+    """Wagtail's publishing schedule without its expiry time: an expired
+    warning would vanish from the site with nobody told it ended."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.children = [
+            child
+            for child in self.children
+            if getattr(child, "field_name", None) != "expire_at"
+        ]
+        if not any(isinstance(child, HelpPanel) for child in self.children):
+            self.children.append(HelpPanel(content=NO_EXPIRY_HELP))
 
 
 class HomePage(Page):
@@ -237,6 +267,7 @@ class WarningPage(RoutablePageMixin, Page):
         MultiFieldPanel(
             [
                 HelpPanel(content=NOTICE_RULES_HELP),
+                HelpPanel(content=NO_EXPIRY_HELP),
                 FieldPanel("change_reason"),
                 FieldPanel("lifted_at"),
                 FieldPanel("lifting_reason"),
@@ -244,6 +275,7 @@ class WarningPage(RoutablePageMixin, Page):
             heading=_("Level change and lifting"),
         ),
     ]
+    settings_panels = [GoLivePanel(), *Page.settings_panels[1:]]
 
     search_fields = Page.search_fields + [
         index.SearchField("title_en"),
@@ -288,7 +320,7 @@ class WarningPage(RoutablePageMixin, Page):
 
     def short_path(self):
         """A short ASCII address that redirects to the warning, for SMS."""
-        return f"/w/{self.reference}/"
+        return short_path(self.reference)
 
     def hazard_labels(self):
         return [Hazard(h).label for h in self.hazards or [] if h in Hazard.values]
@@ -350,7 +382,9 @@ class WarningPage(RoutablePageMixin, Page):
 
     def save(self, *args, **kwargs):
         if not self.reference:
-            year = (self.start_time or timezone.now()).year
+            # The year of the local calendar: a warning starting just after
+            # midnight on 1 January is numbered in the new year.
+            year = timezone.localtime(self.start_time or timezone.now()).year
             self.reference = ReferenceCounter.next_reference(year)
         super().save(*args, **kwargs)
 

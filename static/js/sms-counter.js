@@ -1,6 +1,8 @@
-/* Live SMS segment count under each textarea marked data-sms-counter.
-   Mirrors alerts/sms_segments.py; the server checks again on save, so the
-   form works the same without this script. */
+/* Live SMS segment count under each textarea marked data-sms-counter: the
+   count of the longest message the text can go out in, inside each frame
+   (the text before and after it) the server lists in data-sms-frames.
+   Mirrors alerts/sms_segments.py and alerts/sms_notice.py; the server checks
+   again on save, so the form works the same without this script. */
 (function () {
   "use strict";
   var BASIC = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
@@ -28,6 +30,27 @@
     return {encoding: gsm ? "GSM-7" : "UCS-2", units: units, segments: segments};
   }
 
+  // The spaces alerts/sms_notice.py collapses, and only those.
+  var SPACES = /[ \t\n\r\f\v\u00a0\u3000]+/g;
+
+  function collapse(text) {
+    return text.replace(SPACES, " ").replace(/^ /, "").replace(/ $/, "");
+  }
+
+  // The count of the longest message: most segments, then most units; the
+  // first such frame, as Python's max() picks it.
+  function countNotice(text, frames) {
+    var body = collapse(text), worst = null;
+    frames.forEach(function (frame) {
+      var c = count(frame[0] + body + frame[1]);
+      if (worst === null || c.segments > worst.segments ||
+          (c.segments === worst.segments && c.units > worst.units)) {
+        worst = c;
+      }
+    });
+    return worst || count(body);
+  }
+
   function attach(textarea) {
     var output = document.createElement("p");
     output.setAttribute("aria-live", "polite");
@@ -36,11 +59,15 @@
     textarea.setAttribute("aria-describedby",
       ((textarea.getAttribute("aria-describedby") || "") + " " + output.id).trim());
     textarea.insertAdjacentElement("afterend", output);
-    var signature = textarea.dataset.signature || "";
+    var frames = JSON.parse(textarea.dataset.smsFrames || "[]");
     var budget = parseInt(textarea.dataset.maxSegments || "1", 10);
     function update() {
-      var body = textarea.value;
-      var c = count(body ? signature + body : "");
+      if (!collapse(textarea.value)) {
+        output.textContent = textarea.dataset.emptyText || "";
+        output.style.fontWeight = output.style.color = "";
+        return;
+      }
+      var c = countNotice(textarea.value, frames);
       var template = textarea.dataset.counterText ||
         "{units} {encoding} · {segments} / {budget} SMS";
       var text = template.replace("{units}", c.units).replace("{encoding}", c.encoding)
@@ -54,8 +81,10 @@
     update();
   }
 
-  // Exposed so tests can compare this count with the server's.
-  (typeof window !== "undefined" ? window : globalThis).heraldCountSms = count;
+  // Exposed so tests can compare these counts with the server's.
+  var scope = typeof window !== "undefined" ? window : globalThis;
+  scope.heraldCountSms = count;
+  scope.heraldCountNoticeSms = countNotice;
   if (typeof document === "undefined") { return; }
 
   function start() {

@@ -54,6 +54,37 @@ def test_the_editor_explains_which_edits_tell_subscribers(warning_index, admin_c
     assert "data-sms-counter" in html
 
 
+def test_the_editor_offers_a_go_live_time_but_no_expiry_and_says_why(
+    warning_index, admin_client
+):
+    page = factories.warning()
+
+    html = admin_client.get(f"/admin/pages/{page.pk}/edit/").content.decode()
+
+    assert 'name="go_live_at"' in html
+    assert 'name="expire_at"' not in html
+    assert "Warnings do not expire" in html or "预警不会自动过期" in html
+
+
+def test_an_expiry_left_on_a_warning_is_cleared_by_the_next_save(
+    warning_index, admin_client, warning_form_data
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    page = factories.warning(level=3, slug="toy-batteries")
+    page.expire_at = timezone.now() + timedelta(days=3)
+    page.save_revision().publish()
+
+    data = warning_form_data(level="3", expire_at="2099-01-01 10:00")
+    data["action-publish"] = "action-publish"
+    admin_client.post(f"/admin/pages/{page.pk}/edit/", data)
+    page.refresh_from_db()
+
+    assert page.expire_at is None
+
+
 def test_copying_a_level_ii_warning_with_publish_is_refused(
     warning_index, admin_client
 ):
@@ -119,3 +150,167 @@ def test_a_level_i_warning_goes_live_through_another_approver_and_the_log_says_w
     assert steps["wagtail.workflow.start"] == "author"
     assert steps["wagtail.workflow.approve"] == "approver"
     assert steps["wagtail.publish"] == "approver"
+
+
+def approver_client(client, django_user_model, username="approver-b"):
+    """A client logged in as a member of Approvers (and Editors)."""
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(username, password="pw-appr-b-1")
+    user.groups.add(
+        Group.objects.get(name="Editors"), Group.objects.get(name="Approvers")
+    )
+    client.force_login(user)
+    return user
+
+
+def bulk_url(action, *pages):
+    ids = "&".join(f"id={page.pk}" for page in pages)
+    return f"/admin/bulk/wagtailcore/page/{action}/?{ids}&next=/admin/pages/"
+
+
+def test_bulk_publishing_a_level_i_draft_is_refused_and_says_why(
+    warning_index, client, django_user_model
+):
+    user = approver_client(client, django_user_model)
+    draft = factories.warning(publish=False, level=1, user=user)
+
+    response = client.post(bulk_url("publish", draft), {})
+    draft.refresh_from_db()
+
+    assert response.status_code == 302
+    assert not draft.live
+    shown = client.get(response["Location"]).content.decode()
+    assert "submit it for approval" in shown or "请打开该预警并提交审批" in shown
+
+
+def test_bulk_publishing_the_index_with_its_drafts_leaves_a_level_ii_draft_alone(
+    warning_index, client, django_user_model
+):
+    user = approver_client(client, django_user_model)
+    draft = factories.warning(publish=False, level=2, user=user)
+
+    client.post(bulk_url("publish", warning_index), {"include_descendants": "on"})
+    draft.refresh_from_db()
+
+    assert not draft.live
+
+
+def test_bulk_publishing_a_draft_that_raises_a_live_warning_to_level_ii_is_refused(
+    warning_index, client, django_user_model
+):
+    user = approver_client(client, django_user_model)
+    page = factories.warning(level=3, user=user)
+    page.level = 2
+    page.change_reason = "出现起火事故"
+    page.save_revision(user=user)
+
+    client.post(bulk_url("publish", page), {})
+    page.refresh_from_db()
+
+    assert page.level == 3
+    assert page.has_unpublished_changes
+
+
+def test_bulk_publishing_a_level_iii_draft_still_works(
+    warning_index, client, django_user_model
+):
+    user = approver_client(client, django_user_model)
+    draft = factories.warning(publish=False, level=3, user=user)
+
+    client.post(bulk_url("publish", draft), {})
+    draft.refresh_from_db()
+
+    assert draft.live
+
+
+def test_an_approver_cannot_approve_a_version_he_edited_during_the_review(
+    warning_index, client, django_user_model, warning_form_data
+):
+    from django.contrib.auth.models import Group
+
+    author = django_user_model.objects.create_user("author", password="pw-author-1")
+    author.groups.add(Group.objects.get(name="Editors"))
+    page = factories.warning(publish=False, level=1, user=author, slug="level-one")
+    client.force_login(author)
+    submitted = warning_form_data(level="1", slug="level-one")
+    submitted["action-submit"] = "action-submit"
+    client.post(f"/admin/pages/{page.pk}/edit/", submitted)
+    page.refresh_from_db()
+    task_state = page.current_workflow_state.current_task_state
+    action_url = f"/admin/pages/workflow/action/{page.pk}/approve/{task_state.pk}/"
+
+    reviewer = approver_client(client, django_user_model, "reviewer")
+    edited = warning_form_data(
+        level="1", slug="level-one", summary_zh="审批人改写的摘要。"
+    )
+    client.post(f"/admin/pages/{page.pk}/edit/", edited)
+    client.post(action_url, {})
+    page.refresh_from_db()
+    live_after_reviewer_tried = page.live
+    task = task_state.task.specific
+    reviewer_may_moderate = task.get_task_states_user_can_moderate(reviewer).exists()
+    other = approver_client(client, django_user_model, "other-approver")
+    client.post(action_url, {})
+    page.refresh_from_db()
+
+    assert page.get_latest_revision().user == reviewer
+    assert not live_after_reviewer_tried
+    assert not reviewer_may_moderate
+    assert page.live
+    assert page.summary_zh == "审批人改写的摘要。"
+    assert (
+        PageLogEntry.objects.get(
+            page_id=page.pk, action="wagtail.workflow.approve"
+        ).user
+        == other
+    )
+
+
+def test_an_approver_who_edits_and_approves_in_one_save_publishes_nothing(
+    warning_index, client, django_user_model, warning_form_data
+):
+    from django.contrib.auth.models import Group
+
+    author = django_user_model.objects.create_user("author", password="pw-author-1")
+    author.groups.add(Group.objects.get(name="Editors"))
+    page = factories.warning(publish=False, level=1, user=author, slug="level-one")
+    client.force_login(author)
+    submitted = warning_form_data(level="1", slug="level-one")
+    submitted["action-submit"] = "action-submit"
+    client.post(f"/admin/pages/{page.pk}/edit/", submitted)
+
+    reviewer = approver_client(client, django_user_model, "reviewer")
+    edited = warning_form_data(
+        level="1", slug="level-one", summary_zh="审批人改写的摘要。"
+    )
+    edited["action-workflow-action"] = "true"
+    edited["workflow-action-name"] = "approve"
+    client.post(f"/admin/pages/{page.pk}/edit/", edited)
+    page.refresh_from_db()
+
+    # The edit is saved as a draft; the approval of it is refused.
+    assert page.get_latest_revision().user == reviewer
+    assert not page.live
+    assert not PageLogEntry.objects.filter(
+        page_id=page.pk, action="wagtail.workflow.approve"
+    ).exists()
+
+
+def test_bulk_unpublishing_a_warning_is_refused_and_points_to_its_own_unpublish(
+    warning_index, admin_client
+):
+    page = factories.warning(level=3)
+
+    response = admin_client.post(bulk_url("unpublish", page), {})
+    page.refresh_from_db()
+    index_response = admin_client.post(
+        bulk_url("unpublish", warning_index), {"include_descendants": "on"}
+    )
+    page.refresh_from_db()
+    warning_index.refresh_from_db()
+
+    assert page.live and warning_index.live
+    assert index_response.status_code == 302
+    shown = admin_client.get(response["Location"]).content.decode()
+    assert "use Unpublish on the warning itself" in shown or "逐条取消发布" in shown

@@ -143,25 +143,101 @@ def test_info_carries_instruction_web_and_expires_where_a_review_date_exists(
     )
 
 
-def test_the_structure_matches_the_update_example_of_the_cap_specification(
+CAP_EXAMPLES = [
+    "v1dot2_appendix_adot1.xml",
+    "v1dot2_appendix_adot2.xml",
+    "v1dot2_appendix_adot3.xml",
+    "v1dot2_appendix_adot4.xml",
+    "canada.cap",
+    "thunderstorm.cap",
+    "wcatwc-warning.cap",
+    "google-PAAQ-4-mg5a94.xml",
+    "ipaws-5e6dd9de023f1930ef6548d9.xml",
+]
+
+
+def element_order(element):
+    """The CAP child element names of `element` in document order, a repeated
+    element named once; signatures and other namespaces left out."""
+    names = []
+    for child in element:
+        if not isinstance(child.tag, str) or etree.QName(child).namespace != NS["cap"]:
+            continue
+        name = etree.QName(child).localname
+        if not names or names[-1] != name:
+            names.append(name)
+    return names
+
+
+def in_the_same_order(ours, theirs):
+    """True when every element both lists name comes in the same order."""
+    positions = [theirs.index(name) for name in ours if name in theirs]
+    return positions == sorted(positions)
+
+
+def test_alert_info_and_area_follow_the_element_order_of_real_cap_messages(
     warning_index, parse_xml, shared_data
 ):
-    example = etree.parse(
-        str(shared_data / "cap" / "examples" / "v1dot2_appendix_adot3.xml"),
-        etree.XMLParser(resolve_entities=False, no_network=True),
-    ).getroot()
-    page, (alert, update, cancel) = lifecycle_of_one_warning()
+    from datetime import timedelta
 
-    ours = parse_xml(render_alert(update))
+    from django.utils import timezone
 
-    def header(doc):
-        return [
-            etree.QName(e).localname
-            for e in doc
-            if etree.QName(e).localname != "incidents"
-        ]
+    examples = {
+        name: etree.parse(
+            str(shared_data / "cap" / "examples" / name),
+            etree.XMLParser(resolve_entities=False, no_network=True),
+        ).getroot()
+        for name in CAP_EXAMPLES
+    }
+    page = factories.warning(
+        level=3,
+        hazards=["chemical"],
+        hs_codes="9503",
+        ports="上海口岸",
+        advice_zh="立即停止充电。",
+        advice_en="Stop charging at once.",
+        review_date=timezone.now() + timedelta(days=30),
+    )
+    factories.change_level(page, 2, reason="出现起火事故")
+    factories.lift(page, reason="问题产品已全部召回")
+    ours = {
+        n.kind: parse_xml(render_alert(n)) for n in page.notices.order_by("sequence")
+    }
 
-    assert header(ours)[:7] == header(example)[:7]
+    for name, example in examples.items():
+        example_infos = example.findall("cap:info", NS)
+        for kind, document in ours.items():
+            assert in_the_same_order(element_order(document), element_order(example)), (
+                kind,
+                name,
+            )
+            for info in document.findall("cap:info", NS):
+                for example_info in example_infos:
+                    assert in_the_same_order(
+                        element_order(info), element_order(example_info)
+                    ), (kind, name)
+                    for example_area in example_info.findall("cap:area", NS):
+                        assert in_the_same_order(
+                            element_order(info.find("cap:area", NS)),
+                            element_order(example_area),
+                        ), (kind, name)
+    ipaws = examples["ipaws-5e6dd9de023f1930ef6548d9.xml"]
+    cancel = ours["lifting"]
+    assert ipaws.findtext("cap:msgType", namespaces=NS) == "Cancel"
+    assert cancel.findtext("cap:msgType", namespaces=NS) == "Cancel"
+    assert element_order(cancel)[:5] == element_order(ipaws)[:5]
+    assert cancel.find("cap:references", NS) is not None
+    for kind, document in ours.items():
+        infos = document.findall("cap:info", NS)
+        assert len(infos) == 2, kind
+        for info in infos:
+            present = set(element_order(info))
+            assert {"event", "urgency", "severity", "certainty", "contact"} <= (
+                present
+            ), kind
+            assert "area" in present and "areaDesc" in element_order(
+                info.find("cap:area", NS)
+            ), kind
 
 
 def test_the_cap_address_serves_the_latest_notice_and_each_notice(
@@ -195,10 +271,12 @@ def test_a_port_bulletin_has_no_public_cap_or_page(warning_index, client):
     assert [r.status_code for r in responses] == [404, 404, 404, 404]
 
 
-def test_a_warning_without_english_has_only_the_chinese_info(
+def test_a_port_bulletin_without_english_has_only_the_chinese_info(
     warning_index, cap_schema, parse_xml
 ):
-    page = factories.warning(title_en="", summary_en="")
+    # Public warnings must be written in both languages (WarningPageForm);
+    # a port bulletin, for port staff, may be Chinese only.
+    page = factories.warning(kind="port_bulletin", title_en="", summary_en="")
 
     document = parse_xml(render_alert(page.notices.get()))
 
@@ -237,3 +315,24 @@ def test_a_sent_message_does_not_change_when_the_warning_is_edited_later(
     assert "停止充电。" in parse_xml(before).findtext(
         "cap:info/cap:instruction", namespaces=NS
     )
+
+
+def test_each_info_names_its_audience_in_its_own_language_whatever_the_request(
+    warning_index, parse_xml
+):
+    from django.utils import translation
+
+    page = factories.warning(kind="trade_advisory")
+    notice = page.notices.get()
+
+    with translation.override("zh-hans"):
+        chinese_request = render_alert(notice)
+    with translation.override("en"):
+        english_request = render_alert(notice)
+
+    audiences = [
+        info.findtext("cap:audience", namespaces=NS)
+        for info in parse_xml(english_request).findall("cap:info", NS)
+    ]
+    assert chinese_request == english_request
+    assert audiences == ["生产企业和进口商", "Producers and importers"]

@@ -68,35 +68,110 @@ def test_a_review_date_before_the_start_time_is_refused(
     assert "after the start time" in form.errors["review_date"][0]
 
 
-@override_settings(HERALD_SMS_SIGNATURE="【产品安全预警】", HERALD_SMS_MAX_SEGMENTS=1)
-def test_an_sms_text_over_budget_with_its_signature_is_refused(
-    warning_index, warning_form_data, editor
+@pytest.mark.parametrize("kind", ["public_announcement", "trade_advisory"])
+def test_a_public_warning_needs_its_title_and_summary_in_english(
+    warning_index, warning_form_data, editor, kind
 ):
-    # 63 characters fit in one UCS-2 message alone, but not after the
-    # seven-character signature.
-    fits_alone = "停" * 63
     form = make_form(
-        warning_form_data(sms_text=fits_alone), parent=warning_index, user=editor
-    )
-    short = make_form(
-        warning_form_data(sms_text="停" * 62), parent=warning_index, user=editor
+        warning_form_data(kind=kind, title_en="", summary_en=" "),
+        parent=warning_index,
+        user=editor,
     )
 
     assert not form.is_valid()
-    assert "2 segments" in form.errors["sms_text"][0]
-    assert "UCS-2" in form.errors["sms_text"][0]
-    assert short.is_valid(), short.errors
+    assert "in English too" in form.errors["title_en"][0]
+    assert "in English too" in form.errors["summary_en"][0]
 
 
-def test_the_sms_field_carries_the_live_counter_settings(
+def test_a_port_bulletin_may_be_written_in_chinese_only(
     warning_index, warning_form_data, editor
 ):
+    form = make_form(
+        warning_form_data(kind="port_bulletin", title_en="", summary_en=""),
+        parent=warning_index,
+        user=editor,
+    )
+
+    assert form.is_valid(), form.errors
+    assert "port bulletin may be" in str(form.fields["title_en"].help_text)
+
+
+@override_settings(
+    HERALD_SMS_SIGNATURE="【产品安全预警】",
+    HERALD_SMS_MAX_SEGMENTS=2,
+    HERALD_BASE_URL="http://testserver",
+)
+def test_an_sms_text_is_refused_when_the_longest_message_it_can_go_out_in_is_over(
+    warning_index, warning_form_data, editor
+):
+    # The longest frame is an English level change: the signature (8), "Level
+    # changed: [Level III] " (27), then " http://testserver/w/0000-0000/ Reply
+    # STOP to opt out" (53): 88 UCS-2 units, leaving 46 of two segments' 134.
+    over = make_form(
+        warning_form_data(sms_text="停" * 47), parent=warning_index, user=editor
+    )
+    fits = make_form(
+        warning_form_data(sms_text="停" * 46), parent=warning_index, user=editor
+    )
+
+    assert not over.is_valid()
+    assert "3 segments" in over.errors["sms_text"][0]
+    assert "135 UCS-2" in over.errors["sms_text"][0]
+    assert fits.is_valid(), fits.errors
+
+
+@override_settings(HERALD_BASE_URL="https://alerts.samr.example.gov.cn")
+def test_a_longer_site_address_leaves_less_room_for_the_text(
+    warning_index, warning_form_data, editor
+):
+    # The link is 17 characters longer than on http://testserver.
+    form = make_form(
+        warning_form_data(sms_text="停" * 46), parent=warning_index, user=editor
+    )
+
+    assert "sms_text" in form.errors
+
+
+def test_without_an_sms_text_the_title_that_is_sent_in_its_place_must_fit(
+    warning_index, warning_form_data, editor
+):
+    long_title = make_form(
+        warning_form_data(sms_text="", title="儿童电动玩具电池过热" * 8),
+        parent=warning_index,
+        user=editor,
+    )
+    long_english = make_form(
+        warning_form_data(sms_text="", title_en="Toy batteries overheat " * 5),
+        parent=warning_index,
+        user=editor,
+    )
+    short_titles = make_form(
+        warning_form_data(sms_text=""), parent=warning_index, user=editor
+    )
+
+    assert "the title is sent" in long_title.errors["sms_text"][0]
+    assert "the title is sent" in long_english.errors["sms_text"][0]
+    assert short_titles.is_valid(), short_titles.errors
+
+
+def test_the_sms_field_carries_the_frames_the_live_counter_counts(
+    warning_index, warning_form_data, editor
+):
+    import json
+
+    from lxml import html as lxml_html
+
+    from alerts.sms_notice import worst_case_frames
+
     form = make_form(warning_form_data(), parent=warning_index, user=editor)
 
-    html = str(form["sms_text"])
+    textarea = lxml_html.fragment_fromstring(str(form["sms_text"]))
 
-    assert "data-sms-counter" in html
-    assert 'data-signature="【产品安全预警】"' in html
+    assert textarea.get("data-sms-counter") == ""
+    assert json.loads(textarea.get("data-sms-frames")) == [
+        list(frame) for frame in worst_case_frames()
+    ]
+    assert textarea.get("data-max-segments") == "2"
     assert "js/sms-counter.js" in str(form.media)
 
 
@@ -163,6 +238,19 @@ def test_publishing_a_level_ii_warning_directly_is_refused_with_what_to_do(
     assert not form.is_valid()
     assert "approver other than its author" in form.errors["level"][0]
     assert draft.is_valid(), draft.errors
+
+
+def test_lifting_a_warning_that_never_issued_a_notice_is_refused(
+    warning_index, warning_form_data, editor
+):
+    draft = factories.warning(level=3, slug="toy-batteries", publish=False)
+    data = warning_form_data(lifted_at="2026-12-02 10:00", lifting_reason="召回完成")
+
+    new = make_form(data, parent=warning_index, user=editor)
+    unpublished = make_form(data, instance=draft, user=editor)
+
+    assert "nothing to lift" in new.errors["lifted_at"][0]
+    assert "nothing to lift" in unpublished.errors["lifted_at"][0]
 
 
 def test_a_lifting_time_in_the_future_is_refused_with_the_way_to_lift_later(

@@ -53,6 +53,35 @@ def test_the_warning_list_filters_by_kind_status_origin_and_dates(
     assert "YYYY-MM-DD" in client.get("/warnings/?date_from=soon").content.decode()
 
 
+def test_the_warning_list_filters_by_level_and_by_category_with_its_children(
+    warning_index, client
+):
+    toy = factories.warning(level=2, categories=("toys-electric",))
+    plush = factories.warning(level=3, categories=("toys-plush",))
+    charger = factories.warning(level=3, categories=("electrical-chargers",))
+    both = factories.warning(
+        level=4, categories=("toys-plastic", "toys-magnetic", "electrical-plugs")
+    )
+
+    def listed(query):
+        html = client.get(f"/warnings/?{query}").content.decode()
+        return {
+            page.reference
+            for page in (toy, plush, charger, both)
+            if page.reference in html
+        }
+
+    assert listed("level=3") == {plush.reference, charger.reference}
+    assert listed("level=1") == set()
+    assert listed("level=high") == listed("")
+    assert listed("category=toys-plush") == {plush.reference}
+    assert listed("category=toys") == {toy.reference, plush.reference, both.reference}
+    assert listed("category=electrical") == {charger.reference, both.reference}
+    assert listed("category=toys&level=3") == {plush.reference}
+    html = client.get("/warnings/?category=toys").content.decode()
+    assert html.count(f'<span class="ref">{both.reference}</span>') == 1
+
+
 def test_the_warning_list_is_paginated(warning_index, client):
     for _ in range(21):
         factories.warning()

@@ -54,7 +54,8 @@ def test_an_emoji_counts_as_two_ucs2_units():
     assert (count.encoding, count.units) == (UCS2, 4)
 
 
-def test_the_admin_counter_script_counts_as_the_server_does():
+def run_counter_script(expression):
+    """What the admin counter script makes of a JavaScript `expression`."""
     import json
     import shutil
     import subprocess
@@ -65,23 +66,61 @@ def test_the_admin_counter_script_counts_as_the_server_does():
     node = shutil.which("node")
     need(node is not None, "node is needed to run the admin counter script")
     script = Path(__file__).resolve().parents[2] / "static" / "js" / "sms-counter.js"
-    texts = ["", "a" * 161, "€" * 81, "a" * 152 + "€" + "a" * 10, "中" * 135, "预警😀"]
-
     result = subprocess.run(
         [
             node,
             "-e",
             f"require({json.dumps(str(script))});"
-            f"console.log(JSON.stringify({json.dumps(texts)}.map(heraldCountSms)))",
+            f"console.log(JSON.stringify({expression}))",
         ],
         capture_output=True,
         text=True,
         timeout=30,
         check=True,
     )
+    return json.loads(result.stdout)
 
-    in_browser = [
-        (c["encoding"], c["units"], c["segments"]) for c in json.loads(result.stdout)
-    ]
+
+def test_the_admin_counter_script_counts_as_the_server_does():
+    import json
+
+    texts = ["", "a" * 161, "€" * 81, "a" * 152 + "€" + "a" * 10, "中" * 135, "预警😀"]
+
+    counted = run_counter_script(f"{json.dumps(texts)}.map(heraldCountSms)")
+
+    in_browser = [(c["encoding"], c["units"], c["segments"]) for c in counted]
     on_server = [(c.encoding, c.units, c.segments) for c in map(count_segments, texts)]
+    assert in_browser == on_server
+
+
+@pytest.mark.parametrize("signature", ["【产品安全预警】", "[Herald] "])
+def test_the_admin_counter_counts_the_longest_message_as_the_form_does(
+    settings, signature
+):
+    import json
+
+    from alerts.sms_notice import worst_case_count, worst_case_frames
+
+    settings.HERALD_SMS_SIGNATURE = signature
+    settings.HERALD_BASE_URL = "https://alerts.example.gov.cn"
+    frames = worst_case_frames()
+    texts = [
+        "",
+        "Stop charging the toy",
+        "  Stop\n\n charging\u3000the toy  ",
+        "a" * 100,
+        "停" * 46,
+        "停" * 47,
+        "预警😀\r\n请停止使用",
+    ]
+
+    counted = run_counter_script(
+        f"{json.dumps(texts)}.map(function (text) {{"
+        f" return heraldCountNoticeSms(text, {json.dumps(frames)}); }})"
+    )
+
+    in_browser = [(c["encoding"], c["units"], c["segments"]) for c in counted]
+    on_server = [
+        (c.encoding, c.units, c.segments) for c in map(worst_case_count, texts)
+    ]
     assert in_browser == on_server
