@@ -218,3 +218,14 @@ def test_an_invalid_number_on_a_digest_is_suppressed_for_later_notices(
     assert set(Delivery.objects.values_list("status", "error_code")) == {
         ("undeliverable", "21211")
     }
+
+
+def test_an_sms_digest_says_how_to_stop_in_the_readers_language(
+    held_texts, scripted_sms
+):
+    with freeze_time(at(3, 8, 1)):
+        tasks.send_due_digests()
+
+    ((_number, body),) = [(sent[0], sent[1]) for sent in scripted_sms.SENT]
+    assert body.endswith("回复TD退订")
+    assert "/subscriptions/" in body
