@@ -84,12 +84,18 @@ def count(request, scope, value=None):
         raise RateLimited(scope)
 
 
+def mailbox(email):
+    """What an address is counted as: its case does not make it another
+    mailbox."""
+    return email.casefold()
+
+
 def check_before_sending(request, email=None, phone=None):
     """Raise RateLimited when a message to these addresses would pass a
     limit. Nothing is counted: `count_sent` does that once a send is due."""
     checks = []
     if email:
-        checks.append(("email", email))
+        checks.append(("email", mailbox(email)))
     if phone:
         checks += [("phone", phone), ("country", country_code(phone))]
     for scope, value in checks:
@@ -102,7 +108,7 @@ def count_sent(request, email=None, phone=None):
     """Count messages about to go out: to an email address, or a text with a
     verification code (which also counts against the country's daily cap)."""
     if email:
-        _usage(request, "email", email, increment=True)
+        _usage(request, "email", mailbox(email), increment=True)
     if phone:
         _usage(request, "phone", phone, increment=True)
         _usage(request, "country", country_code(phone), increment=True)

@@ -64,6 +64,10 @@ def is_settled(subscriber):
     )
 
 
+def same_mailbox(one, other):
+    return one.casefold() == other.casefold()
+
+
 def phone_opted_out(phone, sender):
     return SmsOptOut.objects.filter(phone=phone, sender=sender).exists()
 
@@ -75,7 +79,7 @@ def subscribe(data, sms_sender):
     email, phone = data.get("email"), data.get("phone")
     by_email = by_phone = None
     if email:
-        by_email = Subscriber.objects.select_for_update().filter(email=email).first()
+        by_email = Subscriber.objects.select_for_update().with_email(email).first()
     if phone:
         by_phone = Subscriber.objects.select_for_update().filter(phone=phone).first()
     subscriber = by_email or by_phone
@@ -222,9 +226,15 @@ def change_address(subscriber, channel, address):
     confirmation should go to it: not when another subscriber holds it (the
     page says the same either way) or one went within the minute."""
     field = "email" if channel == Channel.EMAIL else "phone"
-    if getattr(subscriber, field) == address:
+    current = getattr(subscriber, field) or ""
+    if current == address or (field == "email" and same_mailbox(current, address)):
         return False
-    if Subscriber.objects.filter(**{field: address}).exists():
+    holders = (
+        Subscriber.objects.with_email(address)
+        if field == "email"
+        else Subscriber.objects.filter(phone=address)
+    )
+    if holders.exclude(pk=subscriber.pk).exists():
         return False
     setattr(subscriber, field, address)
     setattr(subscriber, f"{field}_confirmed_at", None)

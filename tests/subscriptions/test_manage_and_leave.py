@@ -192,3 +192,21 @@ def test_turning_texts_back_on_after_stop_says_to_text_start(client, db):
     )
 
     assert "Text START to outbox" in response.content.decode()
+
+
+def test_a_new_email_another_subscriber_holds_in_other_case_is_not_taken(
+    client, db, mailoutbox
+):
+    holder = factories.subscriber(email=True, phone=False)
+    subscriber = factories.subscriber(email=False, phone=True)
+    token = manage_token(subscriber)
+
+    response = client.post(
+        f"/subscriptions/{token}/",
+        manage_data(subscriber, new_email=holder.email.upper()),
+    )
+
+    subscriber.refresh_from_db()
+    assert response.status_code == 302
+    assert subscriber.email is None
+    assert mailoutbox == []

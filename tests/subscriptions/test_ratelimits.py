@@ -180,3 +180,25 @@ def test_an_ipv6_visitor_counts_as_their_whole_slash_64(rf):
     same_network = rf.get("/", REMOTE_ADDR="2001:db8:1:2:ffff::9")
 
     assert client_ip(one) == client_ip(same_network) == "2001:db8:1:2::"
+
+
+def test_one_address_in_any_case_gets_only_so_many_messages(
+    client, subscribe_form, limits, mailoutbox, freezer_minutes
+):
+    limits(email="2/h")
+
+    answers = []
+    for number, spelling in enumerate(
+        ("victim@example.com", "Victim@example.com", "VICTIM@example.com"), 1
+    ):
+        answers.append(
+            client.post(
+                "/subscribe/",
+                subscribe_form(email=spelling),
+                REMOTE_ADDR=f"10.0.0.{number}",
+            ).status_code
+        )
+        freezer_minutes(2)
+
+    assert answers == [200, 200, 429]
+    assert len(mailoutbox) == 2

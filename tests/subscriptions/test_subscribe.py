@@ -251,3 +251,70 @@ def test_every_mistake_is_listed_above_the_form_with_what_to_fix(
     assert response.status_code == 200
     assert "Please fix the following" in page
     assert 'href="#id_max_level"' in page
+
+
+def test_an_address_typed_in_another_case_is_the_same_subscriber_with_one_message(
+    client, subscribe_form, mailoutbox
+):
+    spellings = [
+        "Parent@example.com",
+        "parent@example.com",
+        "PARENT@EXAMPLE.COM",
+        "pArEnT@Example.com",
+    ]
+
+    for spelling in spellings:
+        client.post("/subscribe/", subscribe_form(email=spelling))
+
+    assert Subscriber.objects.count() == 1
+    assert Subscriber.objects.get().email == "Parent@example.com"
+    assert len(mailoutbox) == 1
+
+
+def test_no_two_subscribers_may_hold_one_address_in_different_case(db):
+    from django.core.exceptions import ValidationError
+    from django.db import IntegrityError, transaction
+    from django.utils import translation
+
+    known = factories.subscriber(email=True, phone=False)
+    twin = Subscriber(email=known.email.upper())
+
+    with pytest.raises(ValidationError) as told, translation.override("en"):
+        twin.full_clean(exclude=["categories"])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        twin.save()
+
+    assert "Another subscriber has this email address." in str(told.value)
+    assert Subscriber.objects.count() == 1
+
+
+def test_the_migration_keeps_one_subscriber_per_address_whatever_its_case(db):
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = import_module("subscriptions.migrations.0004_s_email_any_case")
+    # The rows a database held before the constraint existed.
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX {migration.CONSTRAINT}")
+    pending = Subscriber.objects.create(email="Twice@example.com")
+    pending.categories.set(ProductCategory.objects.filter(code="toys"))
+    confirmed = factories.subscriber(email=True, phone=False)
+    Subscriber.objects.filter(pk=confirmed.pk).update(email="twice@example.com")
+    with_phone = factories.subscriber(email=True, phone=True)
+    Subscriber.objects.filter(pk=with_phone.pk).update(
+        email="TWICE@example.com", email_confirmed_at=None
+    )
+    alone = factories.subscriber(email=True, phone=False)
+
+    migration.keep_one_subscriber_per_address(apps, None)
+
+    rows = {s.pk: s for s in Subscriber.objects.all()}
+    assert rows[confirmed.pk].email == "twice@example.com"
+    assert rows[pending.pk].email is None
+    assert rows[pending.pk].erased_at is not None
+    assert not rows[pending.pk].categories.exists()
+    assert rows[with_phone.pk].email is None
+    assert rows[with_phone.pk].phone and rows[with_phone.pk].erased_at is None
+    assert rows[alone.pk].email == alone.email
