@@ -74,30 +74,57 @@ def phone_opted_out(phone, sender):
 
 @transaction.atomic
 def subscribe(data, sms_sender):
-    """Create or update the pending subscriber for the addresses in `data`
-    (a cleaned SubscribeForm) and say which messages to send."""
+    """Create or update the pending subscribers for the addresses in `data`
+    (a cleaned SubscribeForm); one Signup per subscriber touched, saying
+    which messages to send.
+
+    An email address and a number typed together share one subscriber only
+    when neither is known yet, or one subscriber already holds both. A known
+    address is never joined to an address someone else typed: whoever knows
+    a pending address would otherwise confirm their own number onto it and
+    hold the manage link of the address's owner. Each then goes its own
+    way, with the same answer on the page."""
     email, phone = data.get("email"), data.get("phone")
     by_email = by_phone = None
     if email:
         by_email = Subscriber.objects.select_for_update().with_email(email).first()
     if phone:
         by_phone = Subscriber.objects.select_for_update().filter(phone=phone).first()
-    subscriber = by_email or by_phone
 
+    if (
+        email
+        and phone
+        and getattr(by_email, "pk", None) != getattr(by_phone, "pk", None)
+    ):
+        parts = [(by_email, email, None), (by_phone, None, phone)]
+    else:
+        parts = [(by_email or by_phone, email, phone)]
+    return [
+        _subscribe_one(subscriber, email, phone, data, sms_sender)
+        for subscriber, email, phone in parts
+    ]
+
+
+def _subscribe_one(subscriber, email, phone, data, sms_sender):
+    """One subscriber's part of a subscribe request. `subscriber` is None or
+    holds every address given here; messages go only to those addresses."""
+    opted_out = bool(phone) and phone_opted_out(phone, sms_sender)
     if subscriber is not None and is_settled(subscriber):
+        email_confirmed = bool(subscriber.email_confirmed_at)
+        phone_confirmed = bool(subscriber.phone_confirmed_at)
+        email_due = bool(email) and _not_sent_recently(subscriber, Channel.EMAIL)
+        phone_due = (
+            bool(phone)
+            and not opted_out
+            and _not_sent_recently(subscriber, Channel.SMS)
+        )
         return Signup(
             subscriber,
-            email_reminder=bool(
-                email == subscriber.email
-                and subscriber.email_confirmed_at
-                and _not_sent_recently(subscriber, Channel.EMAIL)
-            ),
-            phone_reminder=bool(
-                phone == subscriber.phone
-                and subscriber.phone_confirmed_at
-                and not phone_opted_out(phone, sms_sender)
-                and _not_sent_recently(subscriber, Channel.SMS)
-            ),
+            email_confirmation=email_due and not email_confirmed,
+            email_reminder=email_due and email_confirmed,
+            phone_code=phone_due and not phone_confirmed,
+            phone_reminder=phone_due and phone_confirmed,
+            phone_opted_out=opted_out,
         )
 
     if subscriber is None:
@@ -107,23 +134,16 @@ def subscribe(data, sms_sender):
         subscriber.left_at = None
         subscriber.email_confirmed_at = subscriber.phone_confirmed_at = None
         subscriber.email_active = subscriber.sms_active = True
-    if email and subscriber.email != email and by_email is None:
-        subscriber.email, subscriber.email_confirmed_at = email, None
-    if phone and subscriber.phone != phone and by_phone is None:
-        subscriber.phone, subscriber.phone_confirmed_at = phone, None
     for name in PREFERENCES:
         setattr(subscriber, name, data[name])
     subscriber.save()
     subscriber.categories.set(data["categories"])
 
-    signup = Signup(subscriber)
-    if subscriber.email and not subscriber.email_confirmed_at:
+    signup = Signup(subscriber, phone_opted_out=opted_out)
+    if email:
         signup.email_confirmation = _not_sent_recently(subscriber, Channel.EMAIL)
-    if subscriber.phone and not subscriber.phone_confirmed_at:
-        if phone_opted_out(subscriber.phone, sms_sender):
-            signup.phone_opted_out = True
-        else:
-            signup.phone_code = _not_sent_recently(subscriber, Channel.SMS)
+    if phone and not opted_out:
+        signup.phone_code = _not_sent_recently(subscriber, Channel.SMS)
     logger.info(
         "Subscribe request for subscriber %s",
         subscriber.pk,
@@ -246,7 +266,10 @@ def change_address(subscriber, channel, address):
 
 
 def unsubscribe_everything(subscriber):
-    """Stop every message and void every link issued so far."""
+    """Stop every message and void every link and code issued so far."""
+    PhoneVerification.objects.filter(
+        subscriber=subscriber, used_at__isnull=True
+    ).update(used_at=timezone.now())
     subscriber.email_active = False
     subscriber.sms_active = False
     subscriber.left_at = timezone.now()

@@ -68,30 +68,29 @@ def subscribe(request):
 
     email, phone = form.cleaned_data["email"], form.cleaned_data["phone"]
     sms_sender = sms_provider().sender()
-    result = signup.subscribe(form.cleaned_data, sms_sender)
-    ratelimits.count_sent(
-        request,
-        email=email if result.email_confirmation or result.email_reminder else None,
-        phone=phone if result.phone_code or result.phone_reminder else None,
-    )
-    queue_confirmations(result)
+    results = signup.subscribe(form.cleaned_data, sms_sender)
+    for result in results:
+        ratelimits.count_sent(
+            request,
+            email=email if result.email_confirmation or result.email_reminder else None,
+            phone=phone if result.phone_code or result.phone_reminder else None,
+        )
+        queue_confirmations(result)
 
     # The same answer whether or not the address was known: it depends only
     # on what was typed, and on an opt-out the person must undo by text.
-    holder = result.subscriber if result.subscriber.phone == phone else None
+    holder = next(
+        (r.subscriber for r in results if phone and r.subscriber.phone == phone), None
+    )
     return render(
         request,
         "subscriptions/subscribe_sent.html",
         {
             "email": email,
             "phone": phone,
-            "phone_opted_out": result.phone_opted_out,
+            "phone_opted_out": any(result.phone_opted_out for result in results),
             "sms_sender": sms_sender,
-            "verify_token": (
-                phone_verification_token(getattr(holder, "pk", None), phone)
-                if phone
-                else None
-            ),
+            "verify_token": phone_verification_token(holder, phone) if phone else None,
             "code_form": ConfirmCodeForm(),
         },
     )
@@ -212,7 +211,7 @@ def manage(request, token):
             holder = subscriber if subscriber.phone == new_phone else None
             return redirect(
                 "subscriptions:verify_phone",
-                token=phone_verification_token(getattr(holder, "pk", None), new_phone),
+                token=phone_verification_token(holder, new_phone),
             )
         return redirect("subscriptions:manage", token=token)
     return render(
@@ -223,7 +222,7 @@ def manage(request, token):
             "token": token,
             "form": form,
             "verify_token": (
-                phone_verification_token(subscriber.pk, subscriber.phone)
+                phone_verification_token(subscriber, subscriber.phone)
                 if subscriber.phone and not subscriber.phone_confirmed_at
                 else None
             ),

@@ -318,3 +318,104 @@ def test_the_migration_keeps_one_subscriber_per_address_whatever_its_case(db):
     assert rows[with_phone.pk].email is None
     assert rows[with_phone.pk].phone and rows[with_phone.pk].erased_at is None
     assert rows[alone.pk].email == alone.email
+
+
+def visible_page(response):
+    """What a visitor sees, less the parts that differ on every request."""
+    html = response.content.decode()
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+    return re.sub(r"/subscribe/verify/[^/]+/", "/subscribe/verify/HANDLE/", html)
+
+
+def test_a_number_that_texted_stop_is_told_to_text_start_while_email_stays_on(
+    client, subscribe_form, sms_texts, mailoutbox
+):
+    subscriber = factories.subscriber(email=True, phone=True)
+    SmsOptOut.objects.create(phone=subscriber.phone, sender="outbox")
+    Subscriber.objects.filter(pk=subscriber.pk).update(sms_active=False)
+
+    by_number = client.post(
+        "/subscribe/",
+        subscribe_form(phone=subscriber.phone),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    by_both = client.post(
+        "/subscribe/",
+        subscribe_form(email=subscriber.email, phone=subscriber.phone),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    for page in (by_number, by_both):
+        assert "Text START to outbox" in page.content.decode()
+        assert "We are sending a 6-digit code" not in page.content.decode()
+    assert sms_texts() == []
+
+
+def test_the_stop_hint_does_not_tell_a_confirmed_number_from_a_new_one(
+    client, subscribe_form, sms_texts
+):
+    confirmed = factories.subscriber(email=True, phone=True)
+    for phone in (confirmed.phone, "+8613900139000"):
+        SmsOptOut.objects.create(phone=phone, sender="outbox")
+
+    known_page = client.post("/subscribe/", subscribe_form(phone=confirmed.phone))
+    new_page = client.post("/subscribe/", subscribe_form(phone="+8613900139000"))
+
+    assert visible_page(known_page) == visible_page(new_page)
+    assert sms_texts() == []
+
+
+def test_an_email_pending_on_one_subscriber_and_a_number_on_another_both_get_theirs(
+    client, subscribe_form, sms_texts, mailoutbox, freezer_minutes
+):
+    client.post("/subscribe/", subscribe_form(email="a@example.com"))
+    client.post("/subscribe/", subscribe_form(phone="13800138000"))
+    freezer_minutes(2)
+
+    page = client.post(
+        "/subscribe/", subscribe_form(email="a@example.com", phone="13800138000")
+    )
+    verify = re.search(r'action="(/subscribe/verify/[^"]+)"', page.content.decode())
+    confirmed = client.post(verify[1], {"code": code_in(sms_texts()[-1])})
+
+    assert len(mailoutbox) == 2
+    assert len(sms_texts("+8613800138000")) == 2
+    assert confirmed.status_code == 302
+    holder = Subscriber.objects.get(phone="+8613800138000")
+    assert holder.phone_confirmed_at is not None
+    assert holder.email is None
+
+
+def test_no_one_attaches_their_number_to_someone_elses_pending_address(
+    client, subscribe_form, sms_texts, mailoutbox, freezer_minutes
+):
+    # Given someone subscribed an address and has not confirmed it yet
+    client.post("/subscribe/", subscribe_form(email="victim@example.com"))
+    [invitation] = mailoutbox
+    freezer_minutes(2)
+
+    # When a stranger subscribes that address with their own number, and
+    # a new address with another number
+    known_page = client.post(
+        "/subscribe/",
+        subscribe_form(email="victim@example.com", phone="13800138000"),
+    )
+    new_page = client.post(
+        "/subscribe/",
+        subscribe_form(email="nobody@example.com", phone="13900139000"),
+    )
+    verify = re.search(
+        r'action="(/subscribe/verify/[^"]+)"', known_page.content.decode()
+    )[1]
+    client.post(verify, {"code": code_in(sms_texts("+8613800138000")[0])})
+    link = re.search(r"http://testserver(/subscribe/confirm/\S+)", invitation.body)[1]
+    client.post(link)
+
+    # Then the stranger's number is a subscriber of its own, the address
+    # stays its owner's, and the answers could not tell them apart
+    victim = Subscriber.objects.get(email="victim@example.com")
+    stranger = Subscriber.objects.get(phone="+8613800138000")
+    assert victim.pk != stranger.pk
+    assert victim.phone is None and victim.email_confirmed_at is not None
+    assert stranger.email is None and stranger.phone_confirmed_at is not None
+    assert visible_page(known_page) == visible_page(new_page)
