@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from . import ratelimits
 from .models import Channel, PhoneVerification, SmsOptOut, Subscriber, new_key
 
 logger = logging.getLogger(__name__)
@@ -153,9 +153,10 @@ def _subscribe_one(subscriber, email, phone, data, sms_sender):
 
 
 def _not_sent_recently(subscriber, channel):
-    """True at most once a minute per subscriber and channel."""
+    """True at most once a minute per subscriber and channel; RateLimited
+    when that cannot be told."""
     key = f"herald:confirmation-sent:{channel}:{subscriber.pk}"
-    return cache.add(key, 1, timeout=int(RESEND_INTERVAL.total_seconds()))
+    return ratelimits.first_in(key, int(RESEND_INTERVAL.total_seconds()))
 
 
 def may_resend_code(subscriber, sms_sender):

@@ -106,7 +106,9 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Broker, cache and rate limits: REDIS_URL. Without it tasks run in-process
-# and the cache is local to the process.
+# and the cache is local to the process. Pages and feeds pass a Redis outage
+# over; rate limits have their own alias on the same store, which fails
+# closed (nothing is sent while the counts cannot be kept).
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
@@ -114,15 +116,23 @@ if REDIS_URL:
             "BACKEND": "herald.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "herald",
-        }
+        },
+        "ratelimits": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "herald",
+        },
     }
 else:
+    # Both aliases on one local store, so clearing the cache clears both.
     CACHES = {
-        "default": {
+        alias: {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "herald",
         }
+        for alias in ("default", "ratelimits")
     }
+RATELIMIT_USE_CACHE = "ratelimits"
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
