@@ -293,10 +293,26 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django gives these two handlers of its own, without the filter:
+        # "Not Found: <path>" and the development server's request lines
+        # would carry link tokens. Named here, they write through ours only.
+        "django": {
+            "handlers": ["console"],
+            "level": env("LOG_LEVEL", "INFO"),
+            "propagate": False,
+        },
+        "django.server": {
+            "handlers": ["console"],
+            "level": env("LOG_LEVEL", "INFO"),
+            "propagate": False,
+        },
         "jieba": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
     },
 }
+# A Celery worker keeps the handlers above instead of putting its own,
+# unfiltered one on the root logger.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Open data: requests a client may make to /api/v1/ per window ("120/60" is
 # 120 a minute); clients are told apart as HERALD_TRUSTED_PROXIES says.
