@@ -419,3 +419,22 @@ def test_no_one_attaches_their_number_to_someone_elses_pending_address(
     assert victim.phone is None and victim.email_confirmed_at is not None
     assert stranger.email is None and stranger.phone_confirmed_at is not None
     assert visible_page(known_page) == visible_page(new_page)
+
+
+def test_a_second_subscribe_with_the_same_number_within_a_minute_sends_no_code(
+    client, subscribe_form, sms_texts
+):
+    with freeze_time("2026-06-01 10:00:00") as clock:
+        client.post("/subscribe/", subscribe_form(phone="13800138000"))
+        clock.tick(59)
+        client.post(
+            "/subscribe/", subscribe_form(phone="+86 138 0013 8000", max_level="1")
+        )
+        within_a_minute = len(sms_texts())
+        clock.tick(2)
+
+        client.post("/subscribe/", subscribe_form(phone="13800138000"))
+
+    assert within_a_minute == 1
+    assert len(sms_texts("+8613800138000")) == 2
+    assert Subscriber.objects.count() == 1
