@@ -3,6 +3,10 @@
 Redis is both the broker and the cache. When it stops, publishing must still
 work (the notice waits in the database for the sweeper), so a cache miss or
 a lost write is logged and passed over instead of failing the request.
+
+Only for pages, feeds and the like: rate limits use their own alias, a plain
+RedisCache, because a limit that passes an outage over lets every message
+through (see settings, RATELIMIT_USE_CACHE).
 """
 
 import logging

@@ -1,6 +1,7 @@
 import secrets
 
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -28,13 +29,23 @@ class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
 
 
+class SubscriberQuerySet(models.QuerySet):
+    def with_email(self, email):
+        """Whoever holds this address in any case. The part before @ is kept
+        as typed, but mail servers treat it alike, so one mailbox is one
+        subscriber (the unique constraint below says the same)."""
+        return self.alias(email_folded=Lower("email")).filter(
+            email_folded=Lower(models.Value(email))
+        )
+
+
 class Subscriber(models.Model):
     """A person or organisation told of notices by email, SMS or both.
 
     No account: the subscriber manages everything through a signed link.
     A channel receives notices only once confirmed (double opt-in)."""
 
-    email = models.EmailField(_("email address"), null=True, blank=True, unique=True)
+    email = models.EmailField(_("email address"), null=True, blank=True)
     phone = models.CharField(
         _("mobile number (E.164)"), max_length=20, null=True, blank=True, unique=True
     )
@@ -85,6 +96,8 @@ class Subscriber(models.Model):
         help_text=_("Addresses and choices removed; delivery counts are kept."),
     )
 
+    objects = SubscriberQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("subscriber")
         verbose_name_plural = _("subscribers")
@@ -94,7 +107,12 @@ class Subscriber(models.Model):
                 | models.Q(phone__isnull=False)
                 | models.Q(erased_at__isnull=False),
                 name="subscriber_has_address_unless_erased",
-            )
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="subscriber_email_unique_any_case",
+                violation_error_message=_("Another subscriber has this email address."),
+            ),
         ]
 
     def __str__(self):

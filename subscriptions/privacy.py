@@ -3,8 +3,9 @@
 A subscriber who asks for it is erased at once; one who left everything is
 erased 30 days after leaving, and one who never confirmed any address 30
 days after their last request, by a scheduled task. Erasing removes the
-addresses, the choices, the codes, list memberships and any copy of a
-message in the outbox; the row stays, emptied, so that the delivery counts
+addresses, the choices, the codes, list memberships, any copy of a message
+in the outbox and the providers' error texts of their deliveries (which may
+quote an address); the row stays, emptied, so that the delivery counts
 staff see on past notices do not change.
 
 Kept on purpose: SMS opt-outs and the suppression list, which record that a
@@ -18,7 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import OutboxMessage, PhoneVerification, Subscriber, new_key
+from .models import Delivery, OutboxMessage, PhoneVerification, Subscriber, new_key
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,11 @@ def erase_subscriber(subscriber_id):
     now = timezone.now()
     addresses = [a for a in (subscriber.email, subscriber.phone) if a]
     OutboxMessage.objects.filter(to__in=addresses).delete()
+    # A provider's error may quote the address it refused; the status and
+    # the error code stay for the counts.
+    Delivery.objects.filter(subscriber=subscriber).exclude(error_message="").update(
+        error_message=""
+    )
     PhoneVerification.objects.filter(subscriber=subscriber).delete()
     subscriber.lists.clear()
     subscriber.categories.clear()

@@ -1,16 +1,21 @@
 """Rate limits on every public endpoint that sends a message, against SMS
 pumping and mail bombing.
 
-Counts live in Django's cache through django-ratelimit, so in Redis when
-REDIS_URL is set and shared by every web process. django-ratelimit hashes
-each counted value into its cache key, so no address is stored in the
-clear. Limits are read from settings at call time; each is a
-django-ratelimit rate such as "5/h"."""
+Counts live in Django's cache through django-ratelimit, in the cache named
+by RATELIMIT_USE_CACHE: Redis when REDIS_URL is set, shared by every web
+process. django-ratelimit hashes each counted value into its cache key, so
+no address is stored in the clear. Limits are read from settings at call
+time; each is a django-ratelimit rate such as "5/h".
+
+The limits fail closed: while their cache cannot be reached nothing is
+sent, and the visitor is told to come back ("unavailable"). Pages and feeds
+use the default cache, which passes an outage over instead."""
 
 import logging
 
 import phonenumbers
 from django.conf import settings
+from django.core.cache import caches
 from django_ratelimit.core import get_usage
 
 from alerts.api_support import client_id
@@ -33,12 +38,41 @@ DEFAULT_LIMITS = {
 }
 
 
-class RateLimited(Exception):
-    """A limit was reached; `scope` says which one (never the address)."""
+# The scope of a refusal because the counts could not be read or written.
+UNAVAILABLE = "unavailable"
 
-    def __init__(self, scope):
+
+class RateLimited(Exception):
+    """A limit was reached; `scope` says which one (never the address), and
+    `retry_after` in how many seconds it lifts, when that is known."""
+
+    def __init__(self, scope, retry_after=None):
         super().__init__(scope)
         self.scope = scope
+        self.retry_after = retry_after
+
+
+def limits_cache():
+    return caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
+
+
+def _unavailable(error, scope):
+    logger.error(
+        "Rate-limit counts unavailable (%s): nothing sent",
+        type(error).__name__,
+        extra={"limit": scope},
+    )
+    return RateLimited(UNAVAILABLE)
+
+
+def first_in(key, seconds):
+    """True once per `seconds` for `key` (the one-minute resend rule). An
+    outage answers RateLimited, never yes: a rule that cannot count must
+    not let every message through."""
+    try:
+        return limits_cache().add(key, 1, timeout=seconds)
+    except Exception as error:
+        raise _unavailable(error, "resend") from error
 
 
 def client_ip(request):
@@ -59,19 +93,22 @@ def country_code(phone):
 def _usage(request, scope, value, increment):
     counted = client_ip(request) if value is None else value
     key = lambda group, request: counted  # noqa: E731
-    return get_usage(
-        request,
-        group=f"herald.subscriptions.{scope}",
-        key=key,
-        rate=rate(scope),
-        increment=increment,
-    )
+    try:
+        usage = get_usage(
+            request,
+            group=f"herald.subscriptions.{scope}",
+            key=key,
+            rate=rate(scope),
+            increment=increment,
+        )
+    except Exception as error:
+        # Any error of the cache, whatever its backend raises.
+        raise _unavailable(error, scope) from error
+    return usage
 
 
-def is_reached(request, scope, value=None):
-    """Whether the limit is already used up, without counting."""
-    usage = _usage(request, scope, value, increment=False)
-    return bool(usage) and usage["count"] >= usage["limit"]
+def _retry_after(usage):
+    return max(1, usage["time_left"]) if usage else None
 
 
 def count(request, scope, value=None):
@@ -81,7 +118,13 @@ def count(request, scope, value=None):
     usage = _usage(request, scope, value, increment=True)
     if usage and usage["should_limit"]:
         logger.warning("Rate limit %s reached", scope, extra={"limit": scope})
-        raise RateLimited(scope)
+        raise RateLimited(scope, _retry_after(usage))
+
+
+def mailbox(email):
+    """What an address is counted as: its case does not make it another
+    mailbox."""
+    return email.casefold()
 
 
 def check_before_sending(request, email=None, phone=None):
@@ -89,20 +132,21 @@ def check_before_sending(request, email=None, phone=None):
     limit. Nothing is counted: `count_sent` does that once a send is due."""
     checks = []
     if email:
-        checks.append(("email", email))
+        checks.append(("email", mailbox(email)))
     if phone:
         checks += [("phone", phone), ("country", country_code(phone))]
     for scope, value in checks:
-        if is_reached(request, scope, value):
+        usage = _usage(request, scope, value, increment=False)
+        if usage and usage["count"] >= usage["limit"]:
             logger.warning("Rate limit %s reached", scope, extra={"limit": scope})
-            raise RateLimited(scope)
+            raise RateLimited(scope, _retry_after(usage))
 
 
 def count_sent(request, email=None, phone=None):
     """Count messages about to go out: to an email address, or a text with a
     verification code (which also counts against the country's daily cap)."""
     if email:
-        _usage(request, "email", email, increment=True)
+        _usage(request, "email", mailbox(email), increment=True)
     if phone:
         _usage(request, "phone", phone, increment=True)
         _usage(request, "country", country_code(phone), increment=True)

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from . import ratelimits
 from .models import Channel, PhoneVerification, SmsOptOut, Subscriber, new_key
 
 logger = logging.getLogger(__name__)
@@ -64,36 +64,67 @@ def is_settled(subscriber):
     )
 
 
+def same_mailbox(one, other):
+    return one.casefold() == other.casefold()
+
+
 def phone_opted_out(phone, sender):
     return SmsOptOut.objects.filter(phone=phone, sender=sender).exists()
 
 
 @transaction.atomic
 def subscribe(data, sms_sender):
-    """Create or update the pending subscriber for the addresses in `data`
-    (a cleaned SubscribeForm) and say which messages to send."""
+    """Create or update the pending subscribers for the addresses in `data`
+    (a cleaned SubscribeForm); one Signup per subscriber touched, saying
+    which messages to send.
+
+    An email address and a number typed together share one subscriber only
+    when neither is known yet, or one subscriber already holds both. A known
+    address is never joined to an address someone else typed: whoever knows
+    a pending address would otherwise confirm their own number onto it and
+    hold the manage link of the address's owner. Each then goes its own
+    way, with the same answer on the page."""
     email, phone = data.get("email"), data.get("phone")
     by_email = by_phone = None
     if email:
-        by_email = Subscriber.objects.select_for_update().filter(email=email).first()
+        by_email = Subscriber.objects.select_for_update().with_email(email).first()
     if phone:
         by_phone = Subscriber.objects.select_for_update().filter(phone=phone).first()
-    subscriber = by_email or by_phone
 
+    if (
+        email
+        and phone
+        and getattr(by_email, "pk", None) != getattr(by_phone, "pk", None)
+    ):
+        parts = [(by_email, email, None), (by_phone, None, phone)]
+    else:
+        parts = [(by_email or by_phone, email, phone)]
+    return [
+        _subscribe_one(subscriber, email, phone, data, sms_sender)
+        for subscriber, email, phone in parts
+    ]
+
+
+def _subscribe_one(subscriber, email, phone, data, sms_sender):
+    """One subscriber's part of a subscribe request. `subscriber` is None or
+    holds every address given here; messages go only to those addresses."""
+    opted_out = bool(phone) and phone_opted_out(phone, sms_sender)
     if subscriber is not None and is_settled(subscriber):
+        email_confirmed = bool(subscriber.email_confirmed_at)
+        phone_confirmed = bool(subscriber.phone_confirmed_at)
+        email_due = bool(email) and _not_sent_recently(subscriber, Channel.EMAIL)
+        phone_due = (
+            bool(phone)
+            and not opted_out
+            and _not_sent_recently(subscriber, Channel.SMS)
+        )
         return Signup(
             subscriber,
-            email_reminder=bool(
-                email == subscriber.email
-                and subscriber.email_confirmed_at
-                and _not_sent_recently(subscriber, Channel.EMAIL)
-            ),
-            phone_reminder=bool(
-                phone == subscriber.phone
-                and subscriber.phone_confirmed_at
-                and not phone_opted_out(phone, sms_sender)
-                and _not_sent_recently(subscriber, Channel.SMS)
-            ),
+            email_confirmation=email_due and not email_confirmed,
+            email_reminder=email_due and email_confirmed,
+            phone_code=phone_due and not phone_confirmed,
+            phone_reminder=phone_due and phone_confirmed,
+            phone_opted_out=opted_out,
         )
 
     if subscriber is None:
@@ -103,23 +134,16 @@ def subscribe(data, sms_sender):
         subscriber.left_at = None
         subscriber.email_confirmed_at = subscriber.phone_confirmed_at = None
         subscriber.email_active = subscriber.sms_active = True
-    if email and subscriber.email != email and by_email is None:
-        subscriber.email, subscriber.email_confirmed_at = email, None
-    if phone and subscriber.phone != phone and by_phone is None:
-        subscriber.phone, subscriber.phone_confirmed_at = phone, None
     for name in PREFERENCES:
         setattr(subscriber, name, data[name])
     subscriber.save()
     subscriber.categories.set(data["categories"])
 
-    signup = Signup(subscriber)
-    if subscriber.email and not subscriber.email_confirmed_at:
+    signup = Signup(subscriber, phone_opted_out=opted_out)
+    if email:
         signup.email_confirmation = _not_sent_recently(subscriber, Channel.EMAIL)
-    if subscriber.phone and not subscriber.phone_confirmed_at:
-        if phone_opted_out(subscriber.phone, sms_sender):
-            signup.phone_opted_out = True
-        else:
-            signup.phone_code = _not_sent_recently(subscriber, Channel.SMS)
+    if phone and not opted_out:
+        signup.phone_code = _not_sent_recently(subscriber, Channel.SMS)
     logger.info(
         "Subscribe request for subscriber %s",
         subscriber.pk,
@@ -129,9 +153,10 @@ def subscribe(data, sms_sender):
 
 
 def _not_sent_recently(subscriber, channel):
-    """True at most once a minute per subscriber and channel."""
+    """True at most once a minute per subscriber and channel; RateLimited
+    when that cannot be told."""
     key = f"herald:confirmation-sent:{channel}:{subscriber.pk}"
-    return cache.add(key, 1, timeout=int(RESEND_INTERVAL.total_seconds()))
+    return ratelimits.first_in(key, int(RESEND_INTERVAL.total_seconds()))
 
 
 def may_resend_code(subscriber, sms_sender):
@@ -222,9 +247,15 @@ def change_address(subscriber, channel, address):
     confirmation should go to it: not when another subscriber holds it (the
     page says the same either way) or one went within the minute."""
     field = "email" if channel == Channel.EMAIL else "phone"
-    if getattr(subscriber, field) == address:
+    current = getattr(subscriber, field) or ""
+    if current == address or (field == "email" and same_mailbox(current, address)):
         return False
-    if Subscriber.objects.filter(**{field: address}).exists():
+    holders = (
+        Subscriber.objects.with_email(address)
+        if field == "email"
+        else Subscriber.objects.filter(phone=address)
+    )
+    if holders.exclude(pk=subscriber.pk).exists():
         return False
     setattr(subscriber, field, address)
     setattr(subscriber, f"{field}_confirmed_at", None)
@@ -236,7 +267,10 @@ def change_address(subscriber, channel, address):
 
 
 def unsubscribe_everything(subscriber):
-    """Stop every message and void every link issued so far."""
+    """Stop every message and void every link and code issued so far."""
+    PhoneVerification.objects.filter(
+        subscriber=subscriber, used_at__isnull=True
+    ).update(used_at=timezone.now())
     subscriber.email_active = False
     subscriber.sms_active = False
     subscriber.left_at = timezone.now()

@@ -68,31 +68,44 @@ def subscriber_for_confirmation_token(token):
     return subscriber
 
 
-def phone_verification_token(subscriber_id, phone):
+def phone_verification_token(subscriber, phone):
     """Names the page where the code sent to a number is typed in. It grants
     nothing by itself: only the code, sent to the phone, confirms.
 
     A random handle kept in the cache (Redis in production), not a signed
     value: a signed token can be decoded, and the subscriber id inside would
     tell a new subscriber from a known one. A number no subscriber holds
-    gets a handle too, so the page looks the same."""
+    (`subscriber` None) gets a handle too, so the page looks the same. The
+    handle carries the subscriber's manage key, so leaving voids it with
+    every other link."""
     handle = secrets.token_urlsafe(24)
     cache.set(
         f"{VERIFY_SALT}:{handle}",
-        [subscriber_id or 0, _fingerprint(phone)],
+        [
+            getattr(subscriber, "pk", None) or 0,
+            _fingerprint(phone),
+            _fingerprint(getattr(subscriber, "manage_key", "")),
+        ],
         timeout=VERIFY_MAX_AGE,
     )
     return handle
 
 
 def subscriber_for_verification_token(token):
+    """The subscriber whose number the page confirms, or None once the
+    handle expired, the number changed or the key rotated."""
     from .models import Subscriber
 
     entry = cache.get(f"{VERIFY_SALT}:{token}")
-    if not entry:
+    if not entry or len(entry) != 3:
         return None
-    pk, fingerprint = entry
-    subscriber = Subscriber.objects.filter(pk=pk, phone__isnull=False).first()
-    if subscriber is None or _fingerprint(subscriber.phone) != fingerprint:
+    pk, phone_fingerprint, key_fingerprint = entry
+    subscriber = Subscriber.objects.filter(
+        pk=pk, phone__isnull=False, erased_at__isnull=True
+    ).first()
+    if subscriber is None or (
+        _fingerprint(subscriber.phone) != phone_fingerprint
+        or _fingerprint(subscriber.manage_key) != key_fingerprint
+    ):
         return None
     return subscriber

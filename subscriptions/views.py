@@ -2,11 +2,12 @@
 and no JavaScript needed; every link carries a signed token instead."""
 
 import logging
+from math import ceil
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -37,8 +38,56 @@ CODE_ERRORS = {
 }
 
 
-def rate_limited(request):
-    return render(request, "subscriptions/rate_limited.html", status=429)
+# What a visitor is told when a limit refuses a message, by its scope.
+LIMIT_REASONS = {
+    "ip": gettext_lazy("Too many requests came from your connection."),
+    "email": gettext_lazy(
+        "This email address has had as many messages as we may send it for now."
+    ),
+    "phone": gettext_lazy(
+        "This mobile number has had as many codes as we may send it for now."
+    ),
+    "country": gettext_lazy(
+        "We have sent as many codes to numbers of this country as we may in one day."
+    ),
+    "code_ip": gettext_lazy("Too many codes were typed in from your connection."),
+    ratelimits.UNAVAILABLE: gettext_lazy(
+        "We cannot check our sending limits just now."
+    ),
+}
+
+
+def wait_in_words(seconds):
+    """A wait as a person says it: minutes up to an hour, then hours."""
+    if seconds > 3600:
+        hours = ceil(seconds / 3600)
+        return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+    minutes = max(1, ceil(seconds / 60))
+    return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {
+        "count": minutes
+    }
+
+
+def rate_limited(request, refusal):
+    """The 429 page: which limit refused, and when to come back."""
+    if refusal.retry_after:
+        when = _("Please try again in %(wait)s.") % {
+            "wait": wait_in_words(refusal.retry_after)
+        }
+    else:
+        when = _("Please try again in a few minutes.")
+    response = render(
+        request,
+        "subscriptions/rate_limited.html",
+        {
+            "reason": LIMIT_REASONS.get(refusal.scope, LIMIT_REASONS["ip"]),
+            "when": when,
+        },
+        status=429,
+    )
+    if refusal.retry_after:
+        response["Retry-After"] = str(refusal.retry_after)
+    return response
 
 
 def link_invalid(request, status=404):
@@ -61,37 +110,42 @@ def subscribe(request):
                 ratelimits.check_before_sending(
                     request, form.cleaned_data["email"], form.cleaned_data["phone"]
                 )
-        except RateLimited:
-            return rate_limited(request)
+        except RateLimited as refusal:
+            return rate_limited(request, refusal)
     if request.method != "POST" or not form.is_valid():
         return render(request, "subscriptions/subscribe.html", {"form": form})
 
     email, phone = form.cleaned_data["email"], form.cleaned_data["phone"]
     sms_sender = sms_provider().sender()
-    result = signup.subscribe(form.cleaned_data, sms_sender)
-    ratelimits.count_sent(
-        request,
-        email=email if result.email_confirmation or result.email_reminder else None,
-        phone=phone if result.phone_code or result.phone_reminder else None,
-    )
-    queue_confirmations(result)
+    try:
+        results = signup.subscribe(form.cleaned_data, sms_sender)
+        for result in results:
+            ratelimits.count_sent(
+                request,
+                email=email
+                if result.email_confirmation or result.email_reminder
+                else None,
+                phone=phone if result.phone_code or result.phone_reminder else None,
+            )
+    except RateLimited as refusal:
+        return rate_limited(request, refusal)
+    for result in results:
+        queue_confirmations(result)
 
     # The same answer whether or not the address was known: it depends only
     # on what was typed, and on an opt-out the person must undo by text.
-    holder = result.subscriber if result.subscriber.phone == phone else None
+    holder = next(
+        (r.subscriber for r in results if phone and r.subscriber.phone == phone), None
+    )
     return render(
         request,
         "subscriptions/subscribe_sent.html",
         {
             "email": email,
             "phone": phone,
-            "phone_opted_out": result.phone_opted_out,
+            "phone_opted_out": any(result.phone_opted_out for result in results),
             "sms_sender": sms_sender,
-            "verify_token": (
-                phone_verification_token(getattr(holder, "pk", None), phone)
-                if phone
-                else None
-            ),
+            "verify_token": phone_verification_token(holder, phone) if phone else None,
             "code_form": ConfirmCodeForm(),
         },
     )
@@ -126,8 +180,8 @@ def verify_phone(request, token):
     if request.method == "POST":
         try:
             ratelimits.count(request, "code_ip")
-        except RateLimited:
-            return rate_limited(request)
+        except RateLimited as refusal:
+            return rate_limited(request, refusal)
         if form.is_valid():
             ok, reason = (
                 signup.check_phone_code(subscriber, form.cleaned_data["code"])
@@ -147,10 +201,12 @@ def _resend_code(request, subscriber, context):
         ratelimits.count(request, "ip")
         if subscriber is not None:
             ratelimits.check_before_sending(request, phone=subscriber.phone)
-    except RateLimited:
-        return rate_limited(request)
-    if subscriber is not None and signup.may_resend_code(subscriber, sender):
-        ratelimits.count_sent(request, phone=subscriber.phone)
+        due = subscriber is not None and signup.may_resend_code(subscriber, sender)
+        if due:
+            ratelimits.count_sent(request, phone=subscriber.phone)
+    except RateLimited as refusal:
+        return rate_limited(request, refusal)
+    if due:
         send_phone_code.delay(subscriber.pk)
     context["resent"] = True
     return render(request, "subscriptions/verify_phone.html", context)
@@ -186,16 +242,32 @@ def manage(request, token):
             if new_email or new_phone:
                 ratelimits.count(request, "ip")
                 ratelimits.check_before_sending(request, new_email, new_phone)
-        except RateLimited:
-            return rate_limited(request)
+        except RateLimited as refusal:
+            return rate_limited(request, refusal)
         signup.update_preferences(subscriber, form.cleaned_data)
         messages.success(request, _("Your choices are saved."))
         sender = sms_provider().sender()
         if subscriber.sms_active and signup.phone_opted_out(subscriber.phone, sender):
             # Texts stay stopped until the number itself says START.
             messages.warning(request, opted_out_message(sender))
-        if new_email and signup.change_address(subscriber, Channel.EMAIL, new_email):
-            ratelimits.count_sent(request, email=new_email)
+        phone_opted_out = bool(new_phone) and signup.phone_opted_out(new_phone, sender)
+        try:
+            email_due = bool(new_email) and signup.change_address(
+                subscriber, Channel.EMAIL, new_email
+            )
+            phone_due = (
+                bool(new_phone)
+                and not phone_opted_out
+                and signup.change_address(subscriber, Channel.SMS, new_phone)
+            )
+            ratelimits.count_sent(
+                request,
+                email=new_email if email_due else None,
+                phone=new_phone if phone_due else None,
+            )
+        except RateLimited as refusal:
+            return rate_limited(request, refusal)
+        if email_due:
             send_email_confirmation.delay(subscriber.pk)
         if new_email:
             messages.info(
@@ -203,16 +275,15 @@ def manage(request, token):
                 _("Open the link we are sending to the new address to confirm it."),
             )
         if new_phone:
-            if signup.phone_opted_out(new_phone, sender):
+            if phone_opted_out:
                 messages.warning(request, opted_out_message(sender))
-            elif signup.change_address(subscriber, Channel.SMS, new_phone):
-                ratelimits.count_sent(request, phone=new_phone)
+            elif phone_due:
                 send_phone_code.delay(subscriber.pk)
             subscriber.refresh_from_db()
             holder = subscriber if subscriber.phone == new_phone else None
             return redirect(
                 "subscriptions:verify_phone",
-                token=phone_verification_token(getattr(holder, "pk", None), new_phone),
+                token=phone_verification_token(holder, new_phone),
             )
         return redirect("subscriptions:manage", token=token)
     return render(
@@ -223,7 +294,7 @@ def manage(request, token):
             "token": token,
             "form": form,
             "verify_token": (
-                phone_verification_token(subscriber.pk, subscriber.phone)
+                phone_verification_token(subscriber, subscriber.phone)
                 if subscriber.phone and not subscriber.phone_confirmed_at
                 else None
             ),

@@ -109,7 +109,9 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Broker, cache and rate limits: REDIS_URL. Without it tasks run in-process
-# and the cache is local to the process.
+# and the cache is local to the process. Pages and feeds pass a Redis outage
+# over; rate limits have their own alias on the same store, which fails
+# closed (nothing is sent while the counts cannot be kept).
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
@@ -117,15 +119,23 @@ if REDIS_URL:
             "BACKEND": "herald.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "herald",
-        }
+        },
+        "ratelimits": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "herald",
+        },
     }
 else:
+    # Both aliases on one local store, so clearing the cache clears both.
     CACHES = {
-        "default": {
+        alias: {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "herald",
         }
+        for alias in ("default", "ratelimits")
     }
+RATELIMIT_USE_CACHE = "ratelimits"
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
@@ -298,10 +308,26 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django gives these two handlers of its own, without the filter:
+        # "Not Found: <path>" and the development server's request lines
+        # would carry link tokens. Named here, they write through ours only.
+        "django": {
+            "handlers": ["console"],
+            "level": env("LOG_LEVEL", "INFO"),
+            "propagate": False,
+        },
+        "django.server": {
+            "handlers": ["console"],
+            "level": env("LOG_LEVEL", "INFO"),
+            "propagate": False,
+        },
         "jieba": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
     },
 }
+# A Celery worker keeps the handlers above instead of putting its own,
+# unfiltered one on the root logger.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Open data: requests a client may make to /api/v1/ per window ("120/60" is
 # 120 a minute); clients are told apart as HERALD_TRUSTED_PROXIES says.

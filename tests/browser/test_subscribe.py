@@ -207,6 +207,31 @@ def test_a_subscriber_leaves_by_the_one_click_post_after_a_get_changed_nothing(
     assert "not valid" in page.inner_text("main") or "无效" in page.inner_text("main")
 
 
+def test_a_subscriber_leaves_by_the_button_of_the_page_their_email_links_to(
+    site, browser_page, screenshot, smtp_server, notice_email
+):
+    subscriber, raw = notice_email
+    unsubscribe_url = (
+        str(smtp_server.parse(raw)["List-Unsubscribe"]).strip().strip("<>")
+    )
+
+    page = browser_page
+    page.goto(unsubscribe_url)
+    screenshot("confirm-page")
+    subscriber.refresh_from_db()
+    assert subscriber.left_at is None
+    page.click("main form button[type=submit]")
+    page.wait_for_selector("[role=status]")
+    screenshot("unsubscribed")
+
+    subscriber.refresh_from_db()
+    assert subscriber.left_at is not None
+    assert not subscriber.email_active and not subscriber.sms_active
+    assert page.url == unsubscribe_url
+    page.goto(unsubscribe_url)
+    assert "无效" in page.inner_text("main") or "not valid" in page.inner_text("main")
+
+
 def test_a_subscriber_deletes_everything_from_the_manage_page(
     site, browser_page, screenshot
 ):

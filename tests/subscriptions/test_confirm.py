@@ -1,7 +1,6 @@
 import re
 from datetime import timedelta
 
-from django.utils import timezone
 from freezegun import freeze_time
 
 from subscriptions.models import Subscriber
@@ -38,17 +37,34 @@ def test_the_email_link_asks_for_a_click_and_the_click_confirms(
     assert "/subscriptions/" in confirmed.content.decode()
 
 
-def test_the_email_link_stops_working_after_seven_days(
+def test_the_email_link_works_for_seven_days_and_not_a_second_longer(
     client, subscribe_form, mailoutbox
 ):
-    client.post("/subscribe/", subscribe_form(email="a@example.com"))
-    link = link_in(mailoutbox[0].body, "/subscribe/confirm/")
+    with freeze_time("2026-06-01 10:00:00") as clock:
+        client.post("/subscribe/", subscribe_form(email="a@example.com"))
+        link = link_in(mailoutbox[0].body, "/subscribe/confirm/")
 
-    with freeze_time(timezone.now() + timedelta(days=7, minutes=1)):
+        clock.tick(timedelta(days=6, hours=23, minutes=59))
+        still_valid = client.get(link)
+        clock.tick(timedelta(minutes=1, seconds=1))
+        expired = client.post(link)
+
+    assert still_valid.status_code == 200
+    assert 'method="post"' in still_valid.content.decode()
+    assert expired.status_code == 400
+    assert Subscriber.objects.get().email_confirmed_at is None
+
+
+def test_the_email_link_confirms_on_its_last_day(client, subscribe_form, mailoutbox):
+    with freeze_time("2026-06-01 10:00:00") as clock:
+        client.post("/subscribe/", subscribe_form(email="a@example.com"))
+        link = link_in(mailoutbox[0].body, "/subscribe/confirm/")
+
+        clock.tick(timedelta(days=6, hours=23, minutes=59))
         response = client.post(link)
 
-    assert response.status_code == 400
-    assert Subscriber.objects.get().email_confirmed_at is None
+    assert response.status_code == 200
+    assert Subscriber.objects.get().email_confirmed_at is not None
 
 
 def test_the_sms_code_confirms_the_number_and_opens_the_manage_page(
@@ -85,16 +101,33 @@ def test_a_wrong_code_is_refused_and_the_sixth_try_fails_even_when_right(
 
 
 def test_a_code_expires_after_ten_minutes(client, subscribe_form, sms_texts):
-    verify = verify_link(
-        client.post("/subscribe/", subscribe_form(phone="13800138000"))
-    )
-    code = code_in(sms_texts()[0])
+    with freeze_time("2026-06-01 10:00:00") as clock:
+        verify = verify_link(
+            client.post("/subscribe/", subscribe_form(phone="13800138000"))
+        )
+        code = code_in(sms_texts()[0])
 
-    with freeze_time(timezone.now() + timedelta(minutes=10, seconds=1)):
+        clock.tick(timedelta(minutes=10, seconds=1))
         response = client.post(verify, {"code": code}, HTTP_ACCEPT_LANGUAGE="en")
 
     assert "expired" in response.content.decode()
     assert Subscriber.objects.get().phone_confirmed_at is None
+
+
+def test_a_code_still_confirms_a_second_before_its_ten_minutes_are_up(
+    client, subscribe_form, sms_texts
+):
+    with freeze_time("2026-06-01 10:00:00") as clock:
+        verify = verify_link(
+            client.post("/subscribe/", subscribe_form(phone="13800138000"))
+        )
+        code = code_in(sms_texts()[0])
+
+        clock.tick(timedelta(minutes=9, seconds=59))
+        response = client.post(verify, {"code": code})
+
+    assert response.status_code == 302
+    assert Subscriber.objects.get().phone_confirmed_at is not None
 
 
 def test_a_new_code_replaces_the_old_one_but_not_within_a_minute(

@@ -192,3 +192,40 @@ def test_turning_texts_back_on_after_stop_says_to_text_start(client, db):
     )
 
     assert "Text START to outbox" in response.content.decode()
+
+
+def test_a_new_email_another_subscriber_holds_in_other_case_is_not_taken(
+    client, db, mailoutbox
+):
+    holder = factories.subscriber(email=True, phone=False)
+    subscriber = factories.subscriber(email=False, phone=True)
+    token = manage_token(subscriber)
+
+    response = client.post(
+        f"/subscriptions/{token}/",
+        manage_data(subscriber, new_email=holder.email.upper()),
+    )
+
+    subscriber.refresh_from_db()
+    assert response.status_code == 302
+    assert subscriber.email is None
+    assert mailoutbox == []
+
+
+def test_an_old_code_confirms_nothing_once_the_subscriber_has_left(
+    client, subscribe_form, sms_texts
+):
+    import re
+
+    page = client.post("/subscribe/", subscribe_form(phone="13800138000"))
+    verify = re.search(r'action="(/subscribe/verify/[^"]+)"', page.content.decode())[1]
+    code = re.search(r"\b(\d{6})\b", sms_texts()[0])[1]
+    subscriber = Subscriber.objects.get()
+
+    Client().post(f"/unsubscribe/{manage_token(subscriber)}/")
+    response = client.post(verify, {"code": code})
+
+    subscriber.refresh_from_db()
+    assert response.status_code == 200
+    assert subscriber.phone_confirmed_at is None
+    assert subscriber.left_at is not None

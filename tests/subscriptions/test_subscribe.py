@@ -251,3 +251,190 @@ def test_every_mistake_is_listed_above_the_form_with_what_to_fix(
     assert response.status_code == 200
     assert "Please fix the following" in page
     assert 'href="#id_max_level"' in page
+
+
+def test_an_address_typed_in_another_case_is_the_same_subscriber_with_one_message(
+    client, subscribe_form, mailoutbox
+):
+    spellings = [
+        "Parent@example.com",
+        "parent@example.com",
+        "PARENT@EXAMPLE.COM",
+        "pArEnT@Example.com",
+    ]
+
+    for spelling in spellings:
+        client.post("/subscribe/", subscribe_form(email=spelling))
+
+    assert Subscriber.objects.count() == 1
+    assert Subscriber.objects.get().email == "Parent@example.com"
+    assert len(mailoutbox) == 1
+
+
+def test_no_two_subscribers_may_hold_one_address_in_different_case(db):
+    from django.core.exceptions import ValidationError
+    from django.db import IntegrityError, transaction
+    from django.utils import translation
+
+    known = factories.subscriber(email=True, phone=False)
+    twin = Subscriber(email=known.email.upper())
+
+    with pytest.raises(ValidationError) as told, translation.override("en"):
+        twin.full_clean(exclude=["categories"])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        twin.save()
+
+    assert "Another subscriber has this email address." in str(told.value)
+    assert Subscriber.objects.count() == 1
+
+
+def test_the_migration_keeps_one_subscriber_per_address_whatever_its_case(db):
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = import_module("subscriptions.migrations.0004_s_email_any_case")
+    # The rows a database held before the constraint existed.
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX {migration.CONSTRAINT}")
+    pending = Subscriber.objects.create(email="Twice@example.com")
+    pending.categories.set(ProductCategory.objects.filter(code="toys"))
+    confirmed = factories.subscriber(email=True, phone=False)
+    Subscriber.objects.filter(pk=confirmed.pk).update(email="twice@example.com")
+    with_phone = factories.subscriber(email=True, phone=True)
+    Subscriber.objects.filter(pk=with_phone.pk).update(
+        email="TWICE@example.com", email_confirmed_at=None
+    )
+    alone = factories.subscriber(email=True, phone=False)
+
+    migration.keep_one_subscriber_per_address(apps, None)
+
+    rows = {s.pk: s for s in Subscriber.objects.all()}
+    assert rows[confirmed.pk].email == "twice@example.com"
+    assert rows[pending.pk].email is None
+    assert rows[pending.pk].erased_at is not None
+    assert not rows[pending.pk].categories.exists()
+    assert rows[with_phone.pk].email is None
+    assert rows[with_phone.pk].phone and rows[with_phone.pk].erased_at is None
+    assert rows[alone.pk].email == alone.email
+
+
+def visible_page(response):
+    """What a visitor sees, less the parts that differ on every request."""
+    html = response.content.decode()
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+    return re.sub(r"/subscribe/verify/[^/]+/", "/subscribe/verify/HANDLE/", html)
+
+
+def test_a_number_that_texted_stop_is_told_to_text_start_while_email_stays_on(
+    client, subscribe_form, sms_texts, mailoutbox
+):
+    subscriber = factories.subscriber(email=True, phone=True)
+    SmsOptOut.objects.create(phone=subscriber.phone, sender="outbox")
+    Subscriber.objects.filter(pk=subscriber.pk).update(sms_active=False)
+
+    by_number = client.post(
+        "/subscribe/",
+        subscribe_form(phone=subscriber.phone),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    by_both = client.post(
+        "/subscribe/",
+        subscribe_form(email=subscriber.email, phone=subscriber.phone),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    for page in (by_number, by_both):
+        assert "Text START to outbox" in page.content.decode()
+        assert "We are sending a 6-digit code" not in page.content.decode()
+    assert sms_texts() == []
+
+
+def test_the_stop_hint_does_not_tell_a_confirmed_number_from_a_new_one(
+    client, subscribe_form, sms_texts
+):
+    confirmed = factories.subscriber(email=True, phone=True)
+    for phone in (confirmed.phone, "+8613900139000"):
+        SmsOptOut.objects.create(phone=phone, sender="outbox")
+
+    known_page = client.post("/subscribe/", subscribe_form(phone=confirmed.phone))
+    new_page = client.post("/subscribe/", subscribe_form(phone="+8613900139000"))
+
+    assert visible_page(known_page) == visible_page(new_page)
+    assert sms_texts() == []
+
+
+def test_an_email_pending_on_one_subscriber_and_a_number_on_another_both_get_theirs(
+    client, subscribe_form, sms_texts, mailoutbox, freezer_minutes
+):
+    client.post("/subscribe/", subscribe_form(email="a@example.com"))
+    client.post("/subscribe/", subscribe_form(phone="13800138000"))
+    freezer_minutes(2)
+
+    page = client.post(
+        "/subscribe/", subscribe_form(email="a@example.com", phone="13800138000")
+    )
+    verify = re.search(r'action="(/subscribe/verify/[^"]+)"', page.content.decode())
+    confirmed = client.post(verify[1], {"code": code_in(sms_texts()[-1])})
+
+    assert len(mailoutbox) == 2
+    assert len(sms_texts("+8613800138000")) == 2
+    assert confirmed.status_code == 302
+    holder = Subscriber.objects.get(phone="+8613800138000")
+    assert holder.phone_confirmed_at is not None
+    assert holder.email is None
+
+
+def test_no_one_attaches_their_number_to_someone_elses_pending_address(
+    client, subscribe_form, sms_texts, mailoutbox, freezer_minutes
+):
+    # Given someone subscribed an address and has not confirmed it yet
+    client.post("/subscribe/", subscribe_form(email="victim@example.com"))
+    [invitation] = mailoutbox
+    freezer_minutes(2)
+
+    # When a stranger subscribes that address with their own number, and
+    # a new address with another number
+    known_page = client.post(
+        "/subscribe/",
+        subscribe_form(email="victim@example.com", phone="13800138000"),
+    )
+    new_page = client.post(
+        "/subscribe/",
+        subscribe_form(email="nobody@example.com", phone="13900139000"),
+    )
+    verify = re.search(
+        r'action="(/subscribe/verify/[^"]+)"', known_page.content.decode()
+    )[1]
+    client.post(verify, {"code": code_in(sms_texts("+8613800138000")[0])})
+    link = re.search(r"http://testserver(/subscribe/confirm/\S+)", invitation.body)[1]
+    client.post(link)
+
+    # Then the stranger's number is a subscriber of its own, the address
+    # stays its owner's, and the answers could not tell them apart
+    victim = Subscriber.objects.get(email="victim@example.com")
+    stranger = Subscriber.objects.get(phone="+8613800138000")
+    assert victim.pk != stranger.pk
+    assert victim.phone is None and victim.email_confirmed_at is not None
+    assert stranger.email is None and stranger.phone_confirmed_at is not None
+    assert visible_page(known_page) == visible_page(new_page)
+
+
+def test_a_second_subscribe_with_the_same_number_within_a_minute_sends_no_code(
+    client, subscribe_form, sms_texts
+):
+    with freeze_time("2026-06-01 10:00:00") as clock:
+        client.post("/subscribe/", subscribe_form(phone="13800138000"))
+        clock.tick(59)
+        client.post(
+            "/subscribe/", subscribe_form(phone="+86 138 0013 8000", max_level="1")
+        )
+        within_a_minute = len(sms_texts())
+        clock.tick(2)
+
+        client.post("/subscribe/", subscribe_form(phone="13800138000"))
+
+    assert within_a_minute == 1
+    assert len(sms_texts("+8613800138000")) == 2
+    assert Subscriber.objects.count() == 1
