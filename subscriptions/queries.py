@@ -5,6 +5,8 @@ delivery of a notice, and the unique key makes a rerun harmless."""
 
 from django.db import connection
 from django.db.models import Case, CharField, DateTimeField, F, Q, Value, When
+from django.db.models.functions import Lower
+from django.db.models.lookups import In
 from django.utils import timezone
 
 from alerts.choices import NoticeKind, WarningKind
@@ -105,7 +107,12 @@ def reachability_rules(channel, sms_sender=None):
         (UNREACHABLE_LEFT, Q(left_at__isnull=True)),
     ]
     if channel == Channel.EMAIL:
-        suppressed = Suppression.objects.filter(channel=Channel.EMAIL).values("address")
+        # Mailboxes are matched whatever the case they were typed in.
+        suppressed = (
+            Suppression.objects.filter(channel=Channel.EMAIL)
+            .annotate(mailbox=Lower("address"))
+            .values("mailbox")
+        )
         return [
             *rules,
             (
@@ -116,7 +123,7 @@ def reachability_rules(channel, sms_sender=None):
                     email_active=True,
                 ),
             ),
-            (UNREACHABLE_SUPPRESSED, ~Q(email__in=suppressed)),
+            (UNREACHABLE_SUPPRESSED, ~Q(In(Lower("email"), suppressed))),
         ]
     if sms_sender is None:
         sms_sender = current_sms_sender()

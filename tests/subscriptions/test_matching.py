@@ -222,3 +222,18 @@ def test_a_daily_digest_subscriber_is_held_for_the_digest_but_never_for_level_on
     assert Delivery.objects.get(notice__warning=minor, channel="email").status == (
         "queued"
     )
+
+
+def test_a_suppressed_mailbox_is_not_matched_whatever_case_either_was_typed_in(
+    warning_index,
+):
+    from subscriptions.models import Subscriber, Suppression
+
+    bounced = factories.subscriber()
+    Subscriber.objects.filter(pk=bounced.pk).update(email="Bounced.Parent@Example.com")
+    Suppression.objects.create(channel="email", address="bounced.parent@EXAMPLE.com")
+
+    page = factories.warning()
+
+    assert bounced.pk not in _matched(page, "email")
+    assert bounced.pk in _matched(page, "sms")
