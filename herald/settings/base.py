@@ -323,6 +323,9 @@ LOGGING = {
         },
         "jieba": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
+        # The twilio client logs every request and answer at INFO; our own
+        # send log says what matters, with ids.
+        "twilio.http_client": {"level": "WARNING"},
     },
 }
 # A Celery worker keeps the handlers above instead of putting its own,
