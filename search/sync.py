@@ -3,6 +3,7 @@
 import logging
 
 from django.db.models import F
+from django.utils import timezone
 
 from .backend import search_backend
 from .documents import document_for
@@ -35,8 +36,12 @@ def _queue(model_label, pk, error):
         model_label=model_label, object_id=pk, defaults={"last_error": str(error)}
     )
     if not created:
+        # .update() skips auto_now: set updated_at so that a retry running
+        # meanwhile sees a newer change and leaves the row in place.
         PendingIndexUpdate.objects.filter(pk=pending.pk).update(
-            attempts=F("attempts") + 1, last_error=str(error)[:2000]
+            attempts=F("attempts") + 1,
+            last_error=str(error)[:2000],
+            updated_at=timezone.now(),
         )
     logger.warning(
         "Search index update queued for retry: %s %s (%s)",
@@ -52,10 +57,10 @@ def retry_pending(limit=500):
     done = 0
     for pending in PendingIndexUpdate.objects.order_by("created_at", "id")[:limit]:
         if sync_record(pending.model_label, pending.object_id):
-            PendingIndexUpdate.objects.filter(
+            deleted, _by_model = PendingIndexUpdate.objects.filter(
                 pk=pending.pk, updated_at=pending.updated_at
             ).delete()
-            done += 1
+            done += bool(deleted)
     left = PendingIndexUpdate.objects.count()
     if done or left:
         logger.info(

@@ -104,3 +104,38 @@ def test_publishing_a_warning_indexes_it_and_a_port_bulletin_never(
         factories.warning(title="口岸的玩具通报", kind="port_bulletin")
 
     assert found(backend, "玩具") == ["公开的玩具警示"]
+
+
+def test_a_change_queued_again_while_its_retry_runs_stays_queued(
+    categories, settings, monkeypatch
+):
+    from search import sync
+
+    settings.HERALD_SEARCH_BACKEND = "tests.search.failing.DownBackend"
+    entry = factories.recall(product="重试期间再次改动的玩具")
+    sync.sync_record("alerts.recallentry", entry.pk)
+    assert PendingIndexUpdate.objects.count() == 1
+
+    def retried_while_a_newer_change_fails(model_label, pk):
+        # The retry took the old change; meanwhile another edit of the same
+        # record failed and was queued again.
+        sync._queue(model_label, pk, RuntimeError("connection refused"))
+        return True
+
+    monkeypatch.setattr(sync, "sync_record", retried_while_a_newer_change_fails)
+    done, left = sync.retry_pending()
+
+    assert (done, left) == (0, 1)
+    assert PendingIndexUpdate.objects.get().attempts == 1
+
+
+def test_the_retry_task_is_on_the_beat_schedule_under_its_registered_name():
+    from django.conf import settings
+
+    from herald.celery import app
+
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+
+    assert retry_pending_index_updates.name == "search.tasks.retry_pending_index_updates"
+    assert retry_pending_index_updates.name in scheduled
+    assert retry_pending_index_updates.name in app.tasks
