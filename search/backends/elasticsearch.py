@@ -157,9 +157,9 @@ def document_source(document):
         ],
         "date": date.isoformat() if date else None,
         "year": date.year if date else None,
-        "category": document.get("category") or None,
+        "category": [c for c in document.get("categories") or () if c],
         "level": document.get("level"),
-        "origin": document.get("origin") or None,
+        "origin": [str(c).upper() for c in document.get("origins") or () if c],
         "status": document.get("status") or None,
     }
 

@@ -136,6 +136,8 @@ def test_the_retry_task_is_on_the_beat_schedule_under_its_registered_name():
 
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
 
-    assert retry_pending_index_updates.name == "search.tasks.retry_pending_index_updates"
+    assert (
+        retry_pending_index_updates.name == "search.tasks.retry_pending_index_updates"
+    )
     assert retry_pending_index_updates.name in scheduled
     assert retry_pending_index_updates.name in app.tasks

@@ -63,3 +63,38 @@ def test_facets_sorting_and_pages_on_postgresql(
     dates = [hit.date for hit in first.hits + second.hits]
     assert dates == sorted(dates, reverse=True)
     assert len({(h.kind, h.object_id) for h in first.hits + second.hits}) == 6
+
+
+def test_english_forms_many_valued_facets_and_keyset_pages_on_postgresql(
+    postgresql, warning_index, backend, index_all
+):
+    for product, origin in (
+        ("Baby strollers recalled", "DE"),
+        ("Folding stroller", "CN"),
+    ):
+        factories.recall(
+            product=product, defect="", origin=origin, category="childcare-strollers"
+        )
+    factories.warning(
+        title="Stroller warning 安全警示",
+        categories=("childcare-strollers", "toys-electric"),
+        origins=["CN", "FR"],
+    )
+    index_all()
+
+    singular = backend.search(SearchQuery(text="stroller"))
+    plural = backend.search(SearchQuery(text="strollers"))
+    toys = backend.search(SearchQuery(text="stroller", filters={"category": "toys"}))
+    first = backend.search(SearchQuery(text="stroller", per_page=2))
+    rest = backend.search(
+        SearchQuery(text="stroller", per_page=2, after=first.hits[-1].sort_key)
+    )
+
+    assert singular.total == plural.total == 3
+    assert dict(singular.facets["origin"]) == {"CN": 2, "DE": 1, "FR": 1}
+    assert titles(toys) == ["Stroller warning 安全警示"]
+    assert titles(backend.search(SearchQuery(text="警示"))) == [
+        "Stroller warning 安全警示"
+    ]
+    ids = [hit.object_id for hit in first.hits + rest.hits]
+    assert len(ids) == len(set(ids)) == 3
