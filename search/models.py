@@ -95,3 +95,23 @@ class PendingIndexUpdate(models.Model):
 
     def __str__(self):
         return f"{self.model_label} {self.object_id} ({self.attempts} attempts)"
+
+
+class IndexChange(models.Model):
+    """When a record's change last reached the index (or its queue), kept a
+    day. A rebuild replays the changes made while it ran: until its swap
+    they went to the index it replaced."""
+
+    model_label = models.CharField(max_length=64)
+    object_id = models.PositiveBigIntegerField()
+    changed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model_label", "object_id"], name="index_change_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.model_label} {self.object_id} at {self.changed_at}"

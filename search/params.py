@@ -52,7 +52,7 @@ def _one_of(allowed):
 
 
 def _year(value, name):
-    if len(value) == 4 and value.isdigit():
+    if value.isdigit() and 1000 <= int(value) <= 9999:
         return int(value)
     raise InvalidParameter(name, f"{name} must be a year of four digits, e.g. 2025.")
 
@@ -99,12 +99,12 @@ def query_from(params, per_page, strict=False):
         value = read(name, clean)
         if value is not None:
             filters[name] = value
+    # Read (and so checked) even when `date` takes their place.
+    date_from, date_to = read("from", _day), read("to", _day)
     period = read("date", _one_of(list(PERIODS)))
     if period:
         today = timezone.localdate()
         date_from, date_to = today - datetime.timedelta(days=PERIODS[period][1]), today
-    else:
-        date_from, date_to = read("from", _day), read("to", _day)
     return SearchQuery(
         text=text,
         kind=read("type", _one_of(SEARCH_TYPES)) or "",

@@ -24,6 +24,7 @@ from ..highlight import highlight
 from ..models import SearchEntry, SearchFacetValue, SearchTerm
 from ..query import allowed_typos, correctable, edit_distance, grams_of, parse
 from ..suggestions import suggestions_for
+from ..sync import rebuild_started, replay_changes
 from ..text import chinese_bigrams, normalised_code, tokens
 from .base import (
     FACETS,
@@ -66,7 +67,9 @@ class DatabaseBackend(SearchBackend):
         SearchEntry.objects.filter(kind=kind, object_id__in=object_ids).delete()
 
     def rebuild(self, documents, progress=None):
-        # One transaction: searches see the old index until the new one is in.
+        started = rebuild_started()
+        # One transaction: searches see the old index until the new one is in
+        # (on an SQLite file they read it from the write-ahead log meanwhile).
         with transaction.atomic():
             SearchFacetValue.objects.all()._raw_delete(SearchFacetValue.objects.db)
             SearchEntry.objects.all()._raw_delete(SearchEntry.objects.db)
@@ -81,6 +84,7 @@ class DatabaseBackend(SearchBackend):
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
                 cursor.execute(FTS5_OPTIMIZE)
+        replay_changes(self, started)
 
     def search(self, query):
         try:

@@ -111,6 +111,7 @@ def test_the_level_filter_takes_numerals_too(client, warning_index):
         ("date=decade", "date"),
         ("from=2025-13-01", "from"),
         ("to=yesterday", "to"),
+        ("date=week&to=2025-02-30", "to"),
         ("q=" + "字" * 201, "q"),
     ],
 )
