@@ -143,16 +143,17 @@ def test_a_category_filter_covers_its_subcategories(categories, backend, index_a
     assert titles(results) == ["玩具甲"]
 
 
-def test_highlights_mark_the_exact_terms_and_escape_the_rest(
+def test_highlights_mark_the_matched_words_and_escape_the_rest(
     categories, backend, index_all
 ):
-    factories.recall(product="<b>Toy</b> 儿童玩具 & toys", defect="")
+    factories.recall(product="<b>Toy</b> 儿童玩具 & toys, toyota", defect="")
     index_all()
 
     hit = backend.search(SearchQuery(text="toy 玩具")).hits[0]
 
     assert str(hit.highlights["title"]) == (
-        "&lt;b&gt;<mark>Toy</mark>&lt;/b&gt; 儿童<mark>玩具</mark> &amp; toys"
+        "&lt;b&gt;<mark>Toy</mark>&lt;/b&gt; 儿童<mark>玩具</mark> &amp; "
+        "<mark>toys</mark>, toyota"
     )
 
 
