@@ -15,8 +15,11 @@ Categories and origins, which a warning can have several of, are
 
 import datetime
 import logging
+import uuid
 
+from django.core.management.color import no_style
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from alerts.models import ProductCategory
 
@@ -40,12 +43,12 @@ logger = logging.getLogger(__name__)
 
 TABLE = SearchEntry._meta.db_table
 VALUES_TABLE = SearchFacetValue._meta.db_table
-# Facets that are one column of the entry, and those with several values.
+# Facets that are one column of the entry; category and origin, which can
+# have several values, are SearchFacetValue rows.
 COLUMN_FACETS = {"type": "kind", "level": "level", "year": "year", "status": "status"}
-MANY_VALUED = ("category", "origin")
 BATCH = 1000
 FTS5_OPTIMIZE = "INSERT INTO herald_search_fts(herald_search_fts) VALUES ('optimize')"
-# The SQL below is put together from constants, column names of FACET_FIELDS
+# The SQL below is put together from constants, column names of COLUMN_FACETS
 # and integers; every value from a query travels as a parameter (S608 noqa).
 
 
@@ -67,20 +70,27 @@ class DatabaseBackend(SearchBackend):
         SearchEntry.objects.filter(kind=kind, object_id__in=object_ids).delete()
 
     def rebuild(self, documents, progress=None):
+        """The new index is written to staging tables in short transactions
+        (jieba's work, the slow part, happens there), then takes the place
+        of the old one in one transaction that only copies rows. Searches
+        answer from the old index until then, and writers (an editor's save
+        on an SQLite file) wait at most for the copy; changes they made to
+        the old index meanwhile are replayed after it."""
         started = rebuild_started()
-        # One transaction: searches see the old index until the new one is in
-        # (on an SQLite file they read it from the write-ahead log meanwhile).
-        with transaction.atomic():
-            SearchFacetValue.objects.all()._raw_delete(SearchFacetValue.objects.db)
-            SearchEntry.objects.all()._raw_delete(SearchEntry.objects.db)
-            SearchTerm.objects.all().delete()
+        staging = _Staging()
+        try:
+            staging.create()
             batch = []
             for document in documents:
                 batch.append(document)
                 if len(batch) >= BATCH:
-                    _write(batch, progress)
+                    staging.write(batch, progress)
                     batch = []
-            _write(batch, progress)
+            staging.write(batch, progress)
+            with transaction.atomic():
+                staging.take_over()
+        finally:
+            staging.drop()
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
                 cursor.execute(FTS5_OPTIMIZE)
@@ -146,6 +156,7 @@ class DatabaseBackend(SearchBackend):
                 ("r", float(rank or 0), pk) if relevance else ("d", _iso(date), pk),
             )
             for pk, rank, date in page
+            if pk in entries  # not removed since the page was read
         ]
         total = sum(count for _value, count in facets["type"])
         return SearchResults(
@@ -255,33 +266,116 @@ def _spaced(words):
     return " " + " ".join(words) + " "
 
 
-def _write(documents, progress):
-    entries = SearchEntry.objects.bulk_create(
-        [
-            SearchEntry(kind=d["kind"], object_id=d["object_id"], **entry_fields(d))
-            for d in documents
-        ]
-    )
-    SearchFacetValue.objects.bulk_create(
-        [
-            v
-            for entry, d in zip(entries, documents, strict=True)
-            for v in facet_values(entry, d)
-        ]
-    )
-    _remember_terms(documents)
-    if progress:
-        progress(len(documents))
+class _Staging:
+    """Tables a rebuild fills before its rows take the place of the index's.
+    Entry ids continue from the highest the index holds, so that no id (and
+    no API cursor holding one) ever names two records."""
+
+    def __init__(self):
+        suffix = uuid.uuid4().hex[:12]
+        self.entries = f"herald_search_next_{suffix}_entry"
+        self.values = f"herald_search_next_{suffix}_value"
+        self.fields = SearchEntry._meta.concrete_fields
+        self.columns = ", ".join(f.column for f in self.fields)
+        self.terms = set()
+        self.last_id = None
+
+    def create(self):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TABLE {self.entries} AS SELECT {self.columns} "  # noqa: S608
+                f"FROM {TABLE} WHERE 1 = 0"
+            )
+            cursor.execute(
+                f"CREATE TABLE {self.values} AS SELECT entry_id, facet, value "  # noqa: S608
+                f"FROM {VALUES_TABLE} WHERE 1 = 0"
+            )
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {TABLE}")  # noqa: S608
+            self.last_id = cursor.fetchone()[0]
+
+    def write(self, documents, progress):
+        now = timezone.now()
+        entries, values = [], []
+        for document in documents:
+            self.last_id += 1
+            entry = SearchEntry(
+                id=self.last_id,
+                kind=document["kind"],
+                object_id=document["object_id"],
+                updated_at=now,
+                **entry_fields(document),
+            )
+            entries.append(
+                [
+                    f.get_db_prep_save(getattr(entry, f.attname), connection)
+                    for f in self.fields
+                ]
+            )
+            values.extend(
+                (entry.id, v.facet, v.value) for v in facet_values(entry, document)
+            )
+            self.terms.update(_terms(document))
+        marks = ", ".join(["%s"] * len(self.fields))
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {self.entries} ({self.columns}) VALUES ({marks})",  # noqa: S608
+                entries,
+            )
+            cursor.executemany(
+                f"INSERT INTO {self.values} (entry_id, facet, value) "  # noqa: S608
+                "VALUES (%s, %s, %s)",
+                values,
+            )
+        if progress:
+            progress(len(documents))
+
+    def take_over(self):
+        """Replace the index's rows with the staged ones (in the caller's
+        transaction)."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {VALUES_TABLE}")  # noqa: S608
+            cursor.execute(f"DELETE FROM {TABLE}")  # noqa: S608
+            cursor.execute(
+                f"INSERT INTO {TABLE} ({self.columns}) "  # noqa: S608
+                f"SELECT {self.columns} FROM {self.entries}"
+            )
+            cursor.execute(
+                f"INSERT INTO {VALUES_TABLE} (entry_id, facet, value) "  # noqa: S608
+                f"SELECT entry_id, facet, value FROM {self.values}"
+            )
+            for statement in connection.ops.sequence_reset_sql(
+                no_style(), [SearchEntry, SearchFacetValue]
+            ):
+                cursor.execute(statement)
+        SearchTerm.objects.all().delete()
+        terms = sorted(self.terms)
+        for start in range(0, len(terms), BATCH):
+            SearchTerm.objects.bulk_create(
+                [
+                    SearchTerm(term=t, length=len(t))
+                    for t in terms[start : start + BATCH]
+                ],
+                ignore_conflicts=True,
+            )
+
+    def drop(self):
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.values}")
+            cursor.execute(f"DROP TABLE IF EXISTS {self.entries}")
+
+
+def _terms(document):
+    return {
+        t
+        for t in tokens(document["title"] + " " + document["text"])
+        if correctable(t) and len(t) <= 64
+    }
 
 
 def _remember_terms(documents):
     terms = set()
     for document in documents:
-        terms.update(
-            t
-            for t in tokens(document["title"] + " " + document["text"])
-            if correctable(t) and len(t) <= 64
-        )
+        terms.update(_terms(document))
     SearchTerm.objects.bulk_create(
         [SearchTerm(term=t, length=len(t)) for t in terms], ignore_conflicts=True
     )

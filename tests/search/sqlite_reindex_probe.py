@@ -1,6 +1,6 @@
 """Run as `python -m tests.search.sqlite_reindex_probe` with DATABASE_URL
 naming an SQLite file: a reindex holds its write transaction open while this
-process searches from another connection; prints what the search saw, as
+process searches, and writes, from another connection; prints what the search saw, as
 JSON on the last line. Used by test_sqlite_file.py."""
 
 import json
@@ -13,9 +13,11 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from search.backends.base import SearchQuery  # noqa: E402
 from search.backends.database import DatabaseBackend  # noqa: E402
+from search.models import IndexChange  # noqa: E402
 
 FILLER = " ".join(f"word{n} lorem ipsum dolor sit amet" for n in range(60))
 
@@ -67,6 +69,16 @@ def main():
     except Exception as exception:  # what the public would have met
         during, error = None, f"{type(exception).__name__}: {exception}"
     seconds = time.monotonic() - started
+    started = time.monotonic()
+    try:
+        # A writer meanwhile (as an editor's save would be) is not held up.
+        IndexChange.objects.create(
+            model_label="probe.write", object_id=1, changed_at=timezone.now()
+        )
+        write_error = ""
+    except Exception as exception:
+        write_error = f"{type(exception).__name__}: {exception}"
+    write_seconds = time.monotonic() - started
     finish.set()
     thread.join()
     after = backend.search(SearchQuery(text="kettle")).total
@@ -79,6 +91,8 @@ def main():
                 "during": during,
                 "error": error,
                 "seconds": seconds,
+                "write_error": write_error,
+                "write_seconds": write_seconds,
                 "after": after,
                 "journal": journal,
             }

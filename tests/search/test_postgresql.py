@@ -98,3 +98,21 @@ def test_english_forms_many_valued_facets_and_keyset_pages_on_postgresql(
     ]
     ids = [hit.object_id for hit in first.hits + rest.hits]
     assert len(ids) == len(set(ids)) == 3
+
+
+def test_records_indexed_after_a_rebuild_get_ids_of_their_own_on_postgresql(
+    postgresql, categories, backend, index_all, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.recall(product="重建前的玩具")
+        factories.recall(product="重建前的另一个玩具")
+    index_all()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.recall(product="重建后的玩具")
+
+    assert sorted(titles(backend.search(SearchQuery(text="玩具")))) == [
+        "重建前的另一个玩具",
+        "重建前的玩具",
+        "重建后的玩具",
+    ]

@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_a_search_answers_from_the_old_index_while_a_reindex_writes(tmp_path):
+def test_searches_and_writes_go_on_while_a_reindex_runs(tmp_path):
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "herald.settings.test",
@@ -32,5 +32,7 @@ def test_a_search_answers_from_the_old_index_while_a_reindex_writes(tmp_path):
     assert seen["error"] == "", seen
     assert seen["during"] == ["oldkettle"]  # the old index, whole and alone
     assert seen["seconds"] < 2
+    assert seen["write_error"] == ""
+    assert seen["write_seconds"] < 2
     assert seen["after"] == 4000
     assert seen["journal"] == "wal"
