@@ -136,5 +136,7 @@ class SearchBackend:
     def rebuild(self, documents, progress=None):
         """Replace the whole index with `documents`; `progress(n)` is called
         as batches of n are written. Searches keep answering from the old
-        index until the new one is complete."""
+        index until the new one is complete; then the changes recorded while
+        it ran, which went to the old index, are replayed into the new one
+        (`search.sync.replay_changes`)."""
         raise NotImplementedError
