@@ -12,10 +12,12 @@ from django_countries import countries
 
 from .api_support import DEFAULT_LIMIT, MAX_LIMIT
 from .choices import LEVEL_COLOURS, LEVEL_NUMERALS, PUBLIC_KINDS, Direction, NoticeKind
-from .models import ProductCategory
+from .models import ProductCategory, RecallEntry
 
 SEARCH_TYPES = ["warning", "recall", "blacklist"]
-SEARCH_STATUSES = ["active", "lifted", "recalled", "listed"]
+# The status facet of /api/v1/search: a warning's, a recall's (its model's
+# choices) and a listed company's, as the search index stores them.
+SEARCH_STATUSES = ["active", "lifted", *RecallEntry.Status.values, "listed"]
 SEARCH_MAX_LIMIT = 50
 
 
@@ -63,6 +65,10 @@ def _query(name, schema, description):
         "description": description,
         "schema": schema,
     }
+
+
+def _or_empty(schema):
+    return {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
 
 
 def _levels():
@@ -356,8 +362,23 @@ def _schemas():
                 "description": "Warnings only: the reference number.",
             },
             "level": _ref("Level"),
+            "highlights": _object(
+                {
+                    "title": {
+                        "type": "string",
+                        "description": "The title as HTML, matches in <mark>.",
+                    },
+                    "summary": {
+                        "type": "string",
+                        "description": (
+                            "About 240 characters of the summary around the "
+                            "first match, as HTML, matches in <mark>."
+                        ),
+                    },
+                }
+            ),
         },
-        required=["type", "id", "title", "summary", "url", "date"],
+        required=["type", "id", "title", "summary", "url", "date", "highlights"],
     )
     hit["allOf"] = [
         {
@@ -375,6 +396,19 @@ def _schemas():
             "facets": {
                 "type": "object",
                 "additionalProperties": {"type": "array", "items": facet_value},
+            },
+            "corrected_query": _nullable(
+                {
+                    "type": "string",
+                    "description": "The words searched instead, when a typo "
+                    "was corrected.",
+                }
+            ),
+            "suggestions": {
+                "type": "array",
+                "items": _text(),
+                "description": "What to try when nothing matched, in the "
+                "language of Accept-Language.",
             },
             "limit": {"type": "integer"},
             "next_cursor": _nullable(_text()),
@@ -537,17 +571,66 @@ def document():
                         ),
                         _origin(),
                         _query(
+                            "year",
+                            _or_empty(
+                                {"type": "integer", "minimum": 1000, "maximum": 9999}
+                            ),
+                            "Records dated in this year (the year facet). An "
+                            "empty value means no filter.",
+                        ),
+                        _query(
                             "status",
                             {"type": "string", "enum": SEARCH_STATUSES},
-                            "Status facet.",
+                            "Status facet: active or lifted (warnings), "
+                            "ongoing, completed or withdrawn (recalls), "
+                            "listed (blacklist).",
+                        ),
+                        _query(
+                            "date",
+                            {
+                                "type": "string",
+                                "enum": ["today", "week", "month", "year"],
+                            },
+                            "Records of the last 1, 7, 30 or 365 days, counted "
+                            "in local days (Asia/Shanghai); `from` and `to` "
+                            "are not used with it.",
+                        ),
+                        _query(
+                            "from",
+                            _or_empty({"type": "string", "format": "date"}),
+                            "Records dated on or after this day. An empty "
+                            "value means no filter.",
+                        ),
+                        _query(
+                            "to",
+                            _or_empty({"type": "string", "format": "date"}),
+                            "Records dated on or before this day. An empty "
+                            "value means no filter.",
                         ),
                         _query(
                             "sort",
                             {"type": "string", "enum": ["relevance", "date"]},
                             "Best match first (default) or newest first.",
                         ),
-                    ]
-                    + _paging(SEARCH_MAX_LIMIT),
+                        _query(
+                            "cursor",
+                            {"type": "string"},
+                            "Position from `next_cursor` of the previous page: "
+                            "the sort key of its last hit, so the next page "
+                            "starts right after it and, while the index does "
+                            "not change, no hit repeats or is skipped. Valid "
+                            "only with the same parameters and sort.",
+                        ),
+                        _query(
+                            "limit",
+                            {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": SEARCH_MAX_LIMIT,
+                            },
+                            f"Rows per page, {DEFAULT_LIMIT} unless given.",
+                        ),
+                    ],
                     "responses": search_responses,
                 }
             },

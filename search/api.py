@@ -1,40 +1,36 @@
 """`/api/v1/search`: the public lookup as JSON, over whichever search backend
 is configured, through the one interface of `search.backends.base`.
 
-The backends page by number, so a search cursor holds the number of the next
-page of the same ranked results. Every warning hit carries its reference
-number and level, read from the warnings the public may see: a hit the index
-still holds for a warning no longer public is left out.
+The query is read by `search.params.query_from`, as the page reads it. The
+cursor is a keyset: the sort key of the last hit of the page (with the
+order it belongs to), so that the next page starts right after it and no
+record is repeated or skipped while the index stays the same. Every warning
+hit carries its reference number and level, read from the warnings the
+public may see: a hit the index still holds for a warning no longer public
+is left out before the page is cut, so pages stay full.
 """
+
+from dataclasses import replace
 
 from alerts import queries
 from alerts.api import json_response, level_data
 from alerts.api_support import (
     InvalidParameter,
     absolute,
-    clean_category,
-    clean_level,
     clean_limit,
-    clean_origin,
-    clean_text,
     decode_cursor,
     encode_cursor,
     iso_date,
     open_data_endpoint,
 )
-from alerts.openapi import SEARCH_MAX_LIMIT, SEARCH_STATUSES, SEARCH_TYPES
+from alerts.openapi import SEARCH_MAX_LIMIT
 
 from .backend import search_backend
-from .backends.base import SearchQuery
+from .backends.base import InvalidPosition
+from .params import query_from
 
-
-def _choice(params, name, allowed, default=""):
-    value = (params.get(name) or "").strip()
-    if not value:
-        return default
-    if value not in allowed:
-        raise InvalidParameter(name, f"{name} must be one of: {', '.join(allowed)}.")
-    return value
+# How many further requests a page may make to replace hits it left out.
+MAX_REFILLS = 5
 
 
 def search_query_from(params):
@@ -44,35 +40,10 @@ def search_query_from(params):
         raise InvalidParameter(
             "limit", f"limit must be a whole number from 1 to {SEARCH_MAX_LIMIT}."
         )
-    page = 1
+    query = query_from(params, per_page=limit, strict=True)
     if params.get("cursor"):
-        (page,) = decode_cursor(params["cursor"], 1)
-        if type(page) is not int or page < 2:
-            raise InvalidParameter(
-                "cursor", "cursor does not hold a position this API gave out."
-            )
-    filters = {}
-    for name, clean in (
-        ("category", clean_category),
-        ("level", clean_level),
-        ("origin", clean_origin),
-    ):
-        value = (params.get(name) or "").replace("\x00", "").strip()
-        if value:
-            filters[name] = clean(value)
-    if "level" in filters:
-        filters["level"] = int(filters["level"])
-    status = _choice(params, "status", SEARCH_STATUSES)
-    if status:
-        filters["status"] = status
-    return SearchQuery(
-        text=clean_text(params),
-        kind=_choice(params, "type", SEARCH_TYPES),
-        filters=filters,
-        sort=_choice(params, "sort", ["relevance", "date"], default="relevance"),
-        page=page,
-        per_page=limit,
-    )
+        query.after = tuple(decode_cursor(params["cursor"], 3))
+    return query
 
 
 def _public_warnings_by_id(hits):
@@ -80,6 +51,33 @@ def _public_warnings_by_id(hits):
     if not ids:
         return {}
     return {page.pk: page for page in queries.public_warnings().filter(pk__in=ids)}
+
+
+def public_page(backend, query):
+    """(results, [(hit, warning or None)], more): a full page of hits the
+    public may see, and whether any follow. Hits of warnings no longer
+    public are dropped before the page is cut, and the page is topped up
+    from after the last hit read."""
+    first, page, more = None, [], False
+    request = replace(query, per_page=query.per_page + 1)
+    for attempt in range(MAX_REFILLS + 1):
+        results = backend.search(replace(request, count=attempt == 0))
+        if first is None:
+            first = results
+        warnings = _public_warnings_by_id(results.hits)
+        for hit in results.hits:
+            if hit.kind == "warning" and hit.object_id not in warnings:
+                continue
+            if len(page) == query.per_page:
+                more = True
+                break
+            page.append((hit, warnings.get(hit.object_id)))
+        if more or len(results.hits) < request.per_page:
+            break
+        request = replace(request, after=results.hits[-1].sort_key)
+    else:
+        more = True  # gave up topping up; the cursor goes on from the page
+    return first, page, more
 
 
 def _hit_date(value):
@@ -93,7 +91,7 @@ def _hit_date(value):
     return iso_date(value)
 
 
-def hit_data(hit, warnings):
+def hit_data(hit, warning):
     url = hit.url if hit.url.startswith(("http://", "https://")) else absolute(hit.url)
     data = {
         "type": hit.kind,
@@ -102,29 +100,33 @@ def hit_data(hit, warnings):
         "summary": hit.summary,
         "url": url,
         "date": _hit_date(hit.date),
+        "highlights": {
+            "title": str(hit.highlights.get("title", "")),
+            "summary": str(hit.highlights.get("summary", "")),
+        },
     }
     if hit.kind == "warning":
-        page = warnings[hit.object_id]
-        data["reference"] = page.reference
-        data["level"] = level_data(page.level)
+        data["reference"] = warning.reference
+        data["level"] = level_data(warning.level)
     return data
 
 
 @open_data_endpoint
 def search(request):
     query = search_query_from(request.GET)
-    results = search_backend().search(query)
+    try:
+        results, page, more = public_page(search_backend(), query)
+    except InvalidPosition:
+        raise InvalidParameter(
+            "cursor",
+            "cursor is not one this API gave out for this sort; "
+            "start again without it and follow the `next` links.",
+        ) from None
 
-    warnings = _public_warnings_by_id(results.hits)
-    items = [
-        hit_data(hit, warnings)
-        for hit in results.hits
-        if hit.kind != "warning" or hit.object_id in warnings
-    ]
     next_cursor = next_url = None
     headers = {}
-    if query.page * query.per_page < results.total:
-        next_cursor = encode_cursor([query.page + 1])
+    if more and page:
+        next_cursor = encode_cursor(list(page[-1][0].sort_key))
         params = request.GET.copy()
         params["cursor"] = next_cursor
         next_url = absolute(request.path + "?" + params.urlencode())
@@ -135,9 +137,11 @@ def search(request):
     }
     return json_response(
         {
-            "items": items,
+            "items": [hit_data(hit, warning) for hit, warning in page],
             "total": results.total,
             "facets": facets,
+            "corrected_query": results.corrected_text or None,
+            "suggestions": [str(tip) for tip in results.suggestions],
             "limit": query.per_page,
             "next_cursor": next_cursor,
             "next": next_url,

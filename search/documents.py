@@ -1,13 +1,23 @@
 """How each public record becomes a search document. Only what the public
-may see is ever turned into one."""
+may see is ever turned into one.
+
+`categories` and `origins` are lists: a warning may be about several product
+categories and countries, and is counted and found under each of them.
+"""
 
 from django.utils import timezone
 
 from alerts.choices import PUBLIC_KINDS
 from alerts.models import BlacklistEntry, RecallEntry, WarningPage
 
+WARNING_STATUSES = ("active", "lifted")
+BLACKLIST_STATUSES = ("listed",)
+# Every value the status facet can hold, in the order the API lists them.
+STATUSES = (*WARNING_STATUSES, *RecallEntry.Status.values, *BLACKLIST_STATUSES)
+
 
 def warning_document(page):
+    categories = sorted(page.categories.all(), key=lambda c: c.code)
     return {
         "kind": "warning",
         "object_id": page.pk,
@@ -23,17 +33,17 @@ def warning_document(page):
                 page.advice_en,
                 page.brands,
                 page.models_and_batches,
-                " ".join(c.name_zh + " " + c.name_en for c in page.categories.all()),
+                " ".join(c.name_zh + " " + c.name_en for c in categories),
             ]
         ),
         "codes": [page.reference, *page.hs_codes.replace(",", " ").split()],
         "url": page.public_path(),
         # The day as people here count it (Asia/Shanghai), not the UTC day.
         "date": timezone.localtime(page.start_time).date() if page.start_time else None,
-        "category": (page.categories.first().code if page.categories.exists() else ""),
+        "categories": [c.code for c in categories],
         "level": page.level,
-        "origin": str(page.origins[0]) if page.origins else "",
-        "status": "lifted" if page.lifted_at else "active",
+        "origins": sorted({str(code) for code in page.origins or () if code}),
+        "status": WARNING_STATUSES[1] if page.lifted_at else WARNING_STATUSES[0],
     }
 
 
@@ -63,8 +73,8 @@ def recall_document(entry):
         "codes": [*entry.barcodes, entry.source_id],
         "url": f"/recalls/{entry.pk}/",
         "date": entry.recall_date,
-        "category": entry.category.code if entry.category else "",
-        "origin": str(entry.origin) if entry.origin else "",
+        "categories": [entry.category.code] if entry.category else [],
+        "origins": [str(entry.origin)] if entry.origin else [],
         "status": entry.status,
     }
 
@@ -88,8 +98,8 @@ def blacklist_document(entry):
         "codes": [entry.credit_code, entry.decision_number],
         "url": f"/blacklist/{entry.pk}/",
         "date": entry.listed_on,
-        "origin": "CN",
-        "status": "listed",
+        "origins": ["CN"],
+        "status": BLACKLIST_STATUSES[0],
     }
 
 

@@ -7,13 +7,16 @@ import re
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .text import is_chinese, to_simplified
+from .text import is_chinese, light_stem, to_simplified
+
+_WORD = re.compile(r"(?<!\w)[A-Za-z]+(?!\w)")
 
 
 def match_spans(text, terms):
     """(start, end) of each place in `text` a query term matches, merged.
     Chinese terms match anywhere (traditional or simplified script); other
-    terms match whole words, ignoring case."""
+    terms match whole words, ignoring case, and an English word also marks
+    its other forms (`toys` marks `toy`), as the index matched them."""
     folded = to_simplified(text)
     if len(folded) != len(text):  # a conversion changed lengths: spans would drift
         folded = text
@@ -28,6 +31,13 @@ def match_spans(text, terms):
         else:
             pattern = r"(?<!\w)" + re.escape(term) + r"(?!\w)"
             spans.extend(m.span() for m in re.finditer(pattern, folded))
+            stem = light_stem(term)
+            if stem.isalpha() and stem.isascii():
+                spans.extend(
+                    m.span()
+                    for m in _WORD.finditer(folded)
+                    if light_stem(m.group()) == stem
+                )
     merged = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:

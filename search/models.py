@@ -7,7 +7,13 @@ class SearchEntry(models.Model):
 
     The full-text index over `title_words`, `words`, `grams` and `codes` is
     an FTS5 table kept in step by triggers on SQLite, and a generated
-    tsvector column with a GIN index on PostgreSQL (migration 0002)."""
+    tsvector column with a GIN index on PostgreSQL (migrations 0002, 0003).
+    Categories and origins, of which a warning can have several, are
+    `SearchFacetValue` rows.
+
+    On SQLite a migration that alters this table makes it anew and drops
+    the triggers with the old one: such a migration must create them again
+    (see 0003)."""
 
     kind = models.CharField(max_length=16)  # warning, recall, blacklist
     object_id = models.PositiveBigIntegerField()
@@ -20,9 +26,7 @@ class SearchEntry(models.Model):
     url = models.CharField(max_length=500)
     date = models.DateField(null=True, blank=True)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
-    category = models.CharField(max_length=64, blank=True)
     level = models.PositiveSmallIntegerField(null=True, blank=True)
-    origin = models.CharField(max_length=2, blank=True)
     status = models.CharField(max_length=16, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -36,6 +40,28 @@ class SearchEntry(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.object_id}: {self.title}"
+
+
+class SearchFacetValue(models.Model):
+    """One category or origin of an entry, for the facets and filters of
+    the many-valued fields."""
+
+    entry = models.ForeignKey(
+        SearchEntry, on_delete=models.CASCADE, related_name="facet_values"
+    )
+    facet = models.CharField(max_length=16)  # "category" or "origin"
+    value = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry", "facet", "value"], name="search_facet_value_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["facet", "value"])]
+
+    def __str__(self):
+        return f"{self.facet}={self.value}"
 
 
 class SearchTerm(models.Model):
@@ -69,3 +95,23 @@ class PendingIndexUpdate(models.Model):
 
     def __str__(self):
         return f"{self.model_label} {self.object_id} ({self.attempts} attempts)"
+
+
+class IndexChange(models.Model):
+    """When a record's change last reached the index (or its queue), kept a
+    day. A rebuild replays the changes made while it ran: until its swap
+    they went to the index it replaced."""
+
+    model_label = models.CharField(max_length=64)
+    object_id = models.PositiveBigIntegerField()
+    changed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model_label", "object_id"], name="index_change_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.model_label} {self.object_id} at {self.changed_at}"

@@ -67,6 +67,32 @@ def looks_like_code(text):
     return len(code) >= 5 and any(c.isdigit() for c in code) and " " not in text.strip()
 
 
+def light_stem(word):
+    """A light English stem, for marking the forms of a word the index
+    matched (`toys`, `strollers`, `recalled`): plural, -ed and -ing endings
+    off. Other words come back as they are."""
+    if not (word.isascii() and word.isalpha()) or len(word) < 4:
+        return word
+    word = word.lower()
+    for suffix, replacement, shortest in (
+        ("sses", "ss", 5),
+        ("ies", "y", 5),
+        ("xes", "x", 4),
+        ("ches", "ch", 5),
+        ("shes", "sh", 5),
+        ("ss", "ss", 0),
+        ("us", "us", 0),
+        ("s", "", 4),
+        ("ing", "", 6),
+        ("ed", "", 5),
+    ):
+        if word.endswith(suffix):
+            if len(word) >= shortest:
+                return word[: len(word) - len(suffix)] + replacement
+            return word
+    return word
+
+
 def is_chinese(word):
     return bool(_HAN.search(word))
 

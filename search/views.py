@@ -1,16 +1,17 @@
 """The public lookup page: one box for warnings, recalls and the blacklist,
-with facets, highlighted matches, sorting, pages and a CSV export."""
+with facets, highlighted matches, sorting, pages and a CSV export.
+
+Parameters are read by `search.params.query_from`, as the API reads them."""
 
 import csv
-import datetime
 import logging
+from dataclasses import replace
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import render
-from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from django_countries import countries
@@ -18,20 +19,19 @@ from django_countries import countries
 from alerts.choices import LEVEL_NAMES_EN, LEVEL_NAMES_ZH, LEVEL_NUMERALS
 from alerts.models import ProductCategory
 
+from . import params as search_params
 from .backend import search_backend
-from .backends.base import FACETS, MAX_PER_PAGE, SearchQuery, SearchUnavailable
+from .backends.base import FACETS, SearchUnavailable
 
 logger = logging.getLogger(__name__)
 
 KINDS = ("warning", "recall", "blacklist")
 PER_PAGE = 20
-FILTERS = ("category", "level", "origin", "year", "status")
-PERIODS = {
-    "today": (_("Today"), 0),
-    "week": (_("Last 7 days"), 6),
-    "month": (_("Last 30 days"), 29),
-    "year": (_("Last 12 months"), 364),
-}
+MAX_PAGE = 10_000
+# Rows of the CSV export read from the backend at a time.
+EXPORT_CHUNK = 1000
+PERIODS = search_params.PERIODS
+date_range = search_params.date_range
 TYPE_LABELS = {
     "warning": _("Warnings"),
     "recall": _("Recalls"),
@@ -58,37 +58,10 @@ FACET_TITLES = {
 def query_from(params, per_page=PER_PAGE):
     """A `SearchQuery` from the page's parameters; values it cannot use are
     dropped rather than failing the page."""
-    kind = params.get("type", "")
+    query = search_params.query_from(params, per_page=per_page)
     page = params.get("page", "1")
-    filters = {name: params.get(name) for name in FILTERS if params.get(name)}
-    date_from, date_to = date_range(params)
-    return SearchQuery(
-        text=params.get("q", "").strip()[:200],
-        kind=kind if kind in KINDS else "",
-        filters=filters,
-        sort="date" if params.get("sort") == "date" else "relevance",
-        page=int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1,
-        per_page=per_page,
-        date_from=date_from,
-        date_to=date_to,
-    )
-
-
-def date_range(params):
-    """(from, to) dates from `date=today|week|month|year` or `from`/`to`
-    (YYYY-MM-DD), counted in local time (settings.TIME_ZONE)."""
-    today = timezone.localdate()
-    period = params.get("date")
-    if period in PERIODS:
-        return today - datetime.timedelta(days=PERIODS[period][1]), today
-    return _date(params.get("from")), _date(params.get("to"))
-
-
-def _date(value):
-    try:
-        return datetime.date.fromisoformat(value or "")
-    except ValueError:
-        return None
+    query.page = int(page) if page.isdigit() and 0 < int(page) < MAX_PAGE else 1
+    return query
 
 
 def facet_label(name, value):
@@ -149,6 +122,11 @@ def _url_with(request, name, value):
     return "?" + params.urlencode()
 
 
+def _unavailable(request, query, error):
+    logger.error("Search failed", exc_info=error, extra={"query_kind": query.kind})
+    return render(request, "search/unavailable.html", {"query": query}, status=503)
+
+
 @require_GET
 def search(request):
     query = query_from(request.GET)
@@ -157,12 +135,16 @@ def search(request):
     )
     try:
         results = search_backend().search(query) if searched else None
-    except SearchUnavailable:
-        logger.exception("Search failed", extra={"query_kind": query.kind})
-        return render(request, "search/unavailable.html", {"query": query}, status=503)
-    pages = None
-    if results is not None:
-        pages = Paginator(range(results.total), PER_PAGE).get_page(query.page)
+        pages = None
+        if results is not None:
+            pages = Paginator(range(results.total), PER_PAGE).get_page(query.page)
+            if results.total and pages.number != query.page:
+                # Past the last page (an old link, a typed number): show the
+                # last page, as the page count below says.
+                query.page = pages.number
+                results = search_backend().search(query)
+    except SearchUnavailable as error:
+        return _unavailable(request, query, error)
     return render(
         request,
         "search/search.html",
@@ -186,28 +168,67 @@ def search(request):
     )
 
 
+class _Echo:
+    """A file csv.writer writes to: each write hands back the line."""
+
+    def write(self, value):
+        return value
+
+
 @require_GET
 def export_csv(request):
-    """The result set of the same query as CSV, up to MAX_PER_PAGE rows."""
-    query = query_from(request.GET, per_page=MAX_PER_PAGE)
-    query.page = 1
-    results = search_backend().search(query)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    """Every result of the same query as CSV, streamed in chunks that
+    follow one another by sort key. An outage before the first row is the
+    same 503 page as the search page's; one in the middle of the file ends
+    it with a line that says it is incomplete."""
+    query = replace(query_from(request.GET, per_page=EXPORT_CHUNK), page=1)
+    backend = search_backend()
+    try:
+        first = backend.search(replace(query, count=False))
+    except SearchUnavailable as error:
+        return _unavailable(request, query, error)
+    response = StreamingHttpResponse(
+        _csv_lines(backend, query, first), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = 'attachment; filename="herald-search.csv"'
-    response.write("\ufeff")  # so that spreadsheet programs read UTF-8
-    writer = csv.writer(response)
-    writer.writerow(["type", "title", "date", "url", "summary"])
-    for hit in results.hits:
-        writer.writerow(
-            [
-                hit.kind,
-                _cell(hit.title),
-                hit.date.isoformat() if hit.date else "",
-                settings.HERALD_BASE_URL + hit.url,
-                _cell(hit.summary),
-            ]
-        )
     return response
+
+
+def _csv_lines(backend, query, results):
+    writer = csv.writer(_Echo())
+    yield "\ufeff"  # so that spreadsheet programs read UTF-8
+    yield writer.writerow(["type", "title", "date", "url", "summary"])
+    while True:
+        for hit in results.hits:
+            yield writer.writerow(
+                [
+                    hit.kind,
+                    _cell(hit.title),
+                    hit.date.isoformat() if hit.date else "",
+                    settings.HERALD_BASE_URL + hit.url,
+                    _cell(hit.summary),
+                ]
+            )
+        if len(results.hits) < query.per_page:
+            return
+        try:
+            results = backend.search(
+                replace(query, count=False, after=results.hits[-1].sort_key)
+            )
+        except SearchUnavailable:
+            logger.exception(
+                "Search export cut short", extra={"query_kind": query.kind}
+            )
+            yield writer.writerow(
+                [
+                    "",
+                    gettext(
+                        "The search service stopped answering: this file is "
+                        "incomplete. Please download it again later."
+                    ),
+                ]
+            )
+            return
 
 
 def _cell(text):

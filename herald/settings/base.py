@@ -106,6 +106,22 @@ DATABASES = {
         conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
+# An SQLite file keeps a write-ahead log, so pages and searches read while a
+# write runs (a search reindex is one long write); writers take the lock when
+# their transaction begins and wait up to 20 seconds for it rather than fail
+# at once with "database is locked".
+SQLITE_FILE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and DATABASES[
+    "default"
+]["NAME"] not in ("", ":memory:"):
+    DATABASES["default"]["OPTIONS"] = {
+        **SQLITE_FILE_OPTIONS,
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Broker, cache and rate limits: REDIS_URL. Without it tasks run in-process

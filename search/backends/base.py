@@ -17,11 +17,20 @@
     sort        "relevance" (ties by id) or "date" (newest first, ties by id)
     page, per_page
                 1-based page; per_page at most MAX_PER_PAGE
+    after       the `sort_key` of the last hit of the previous page: the page
+                starts right after it (a keyset, so pages never repeat or
+                skip a record while the index stays the same) and `page` is
+                not used; a key a backend did not give out raises
+                `InvalidPosition`
+    count       False to skip facets and the total (`total` is then the
+                number of hits of the page), for reading a result set in
+                chunks
 
 `SearchResults` fields:
     hits        `Hit`s of the page: kind, object_id, title, summary, url,
                 date, score, and `highlights` {"title": html, "summary": html}
-                with the matched terms in <mark>, everything else escaped
+                with the matched terms in <mark>, everything else escaped;
+                `sort_key`, a tuple of JSON values, is its place in the order
     total       number of records that match
     facets      facet name -> [(value, count)], most first, for every name in
                 FACETS, counted over all matching records
@@ -55,9 +64,13 @@ class SearchQuery:
     per_page: int = 20
     date_from: object = None  # datetime.date, inclusive
     date_to: object = None  # datetime.date, inclusive
+    after: tuple | None = None  # sort_key of the previous page's last hit
+    count: bool = True  # facets and total
 
     @property
     def offset(self):
+        if self.after is not None:
+            return 0
         return (max(self.page, 1) - 1) * self.limit
 
     @property
@@ -75,6 +88,7 @@ class Hit:
     date: object = None
     score: float = 0.0
     highlights: dict = field(default_factory=dict)  # "title"/"summary" -> html
+    sort_key: tuple = ()  # JSON values: where the hit is in the order
 
 
 @dataclass
@@ -102,6 +116,11 @@ class SearchUnavailable(Exception):
     """The search server could not take or answer a request."""
 
 
+class InvalidPosition(ValueError):
+    """`SearchQuery.after` is not a sort key this backend gave out for this
+    order."""
+
+
 class SearchBackend:
     def index(self, documents):
         """Add or replace these documents (dicts from `documents.py`)."""
@@ -117,5 +136,7 @@ class SearchBackend:
     def rebuild(self, documents, progress=None):
         """Replace the whole index with `documents`; `progress(n)` is called
         as batches of n are written. Searches keep answering from the old
-        index until the new one is complete."""
+        index until the new one is complete; then the changes recorded while
+        it ran, which went to the old index, are replayed into the new one
+        (`search.sync.replay_changes`)."""
         raise NotImplementedError

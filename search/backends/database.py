@@ -4,36 +4,51 @@ Text is stored cut into words with jieba and folded to simplified script
 (see `search.text`), plus overlapping pairs of Chinese characters, so a
 Chinese word is found without spaces in the query or the record, however
 jieba cut either. SQLite answers through an FTS5 table, PostgreSQL through a
-tsvector column with a GIN index (migration `0002_d_fulltext`); the dialect
-is chosen by `connection.vendor` at call time.
+tsvector column with a GIN index (migrations 0002 and 0003); the dialect is
+chosen by `connection.vendor` at call time. English words are stemmed on
+both (FTS5's porter tokenizer, PostgreSQL's `english` configuration), so
+`stroller` finds `strollers`.
+
+Categories and origins, which a warning can have several of, are
+`SearchFacetValue` rows; the other facets are columns of the entry.
 """
 
+import datetime
 import logging
+import uuid
 
-from django.db import connection, transaction
+from django.core.management.color import no_style
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from alerts.models import ProductCategory
 
 from ..highlight import highlight
-from ..models import SearchEntry, SearchTerm
+from ..models import SearchEntry, SearchFacetValue, SearchTerm
 from ..query import allowed_typos, correctable, edit_distance, grams_of, parse
 from ..suggestions import suggestions_for
+from ..sync import rebuild_started, replay_changes
 from ..text import chinese_bigrams, normalised_code, tokens
 from .base import (
-    FACET_FIELDS,
     FACETS,
     Hit,
+    InvalidPosition,
     SearchBackend,
     SearchResults,
+    SearchUnavailable,
     nothing_found,
 )
 
 logger = logging.getLogger(__name__)
 
 TABLE = SearchEntry._meta.db_table
+VALUES_TABLE = SearchFacetValue._meta.db_table
+# Facets that are one column of the entry; category and origin, which can
+# have several values, are SearchFacetValue rows.
+COLUMN_FACETS = {"type": "kind", "level": "level", "year": "year", "status": "status"}
 BATCH = 1000
 FTS5_OPTIMIZE = "INSERT INTO herald_search_fts(herald_search_fts) VALUES ('optimize')"
-# The SQL below is put together from constants, column names of FACET_FIELDS
+# The SQL below is put together from constants, column names of COLUMN_FACETS
 # and integers; every value from a query travels as a parameter (S608 noqa).
 
 
@@ -42,33 +57,57 @@ class DatabaseBackend(SearchBackend):
         documents = list(documents)
         with transaction.atomic():
             for document in documents:
-                SearchEntry.objects.update_or_create(
+                entry, _created = SearchEntry.objects.update_or_create(
                     kind=document["kind"],
                     object_id=document["object_id"],
                     defaults=entry_fields(document),
                 )
+                SearchFacetValue.objects.filter(entry=entry).delete()
+                SearchFacetValue.objects.bulk_create(facet_values(entry, document))
             _remember_terms(documents)
 
     def remove(self, kind, object_ids):
         SearchEntry.objects.filter(kind=kind, object_id__in=object_ids).delete()
 
     def rebuild(self, documents, progress=None):
-        # One transaction: searches see the old index until the new one is in.
-        with transaction.atomic():
-            SearchEntry.objects.all().delete()
-            SearchTerm.objects.all().delete()
+        """The new index is written to staging tables in short transactions
+        (jieba's work, the slow part, happens there), then takes the place
+        of the old one in one transaction that only copies rows. Searches
+        answer from the old index until then, and writers (an editor's save
+        on an SQLite file) wait at most for the copy; changes they made to
+        the old index meanwhile are replayed after it."""
+        started = rebuild_started()
+        staging = _Staging()
+        try:
+            staging.create()
             batch = []
             for document in documents:
                 batch.append(document)
                 if len(batch) >= BATCH:
-                    _write(batch, progress)
+                    staging.write(batch, progress)
                     batch = []
-            _write(batch, progress)
+            staging.write(batch, progress)
+            with transaction.atomic():
+                staging.take_over()
+        finally:
+            staging.drop()
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
                 cursor.execute(FTS5_OPTIMIZE)
+        replay_changes(self, started)
 
     def search(self, query):
+        try:
+            return self._answer(query)
+        except DatabaseError as error:
+            # "database is locked" on SQLite, a statement timeout on
+            # PostgreSQL: the page says search is unavailable, as for an
+            # Elasticsearch outage.
+            raise SearchUnavailable(
+                f"The search tables did not answer: {error}"
+            ) from error
+
+    def _answer(self, query):
         parsed = parse(query.text)
         if parsed.unsearchable:
             return nothing_found(query, parsed)
@@ -87,39 +126,89 @@ class DatabaseBackend(SearchBackend):
     def _search(self, query, parsed):
         dialect = _dialect()
         hits_sql, params = dialect.hits(parsed, query)
-        facet_sql = " UNION ALL ".join(
-            f"SELECT '{name}', CAST({column} AS TEXT), COUNT(*) FROM hits "  # noqa: S608
-            f"GROUP BY {column}"
-            for name, column in FACET_FIELDS.items()
-        )
+        relevance = not (query.sort == "date" or parsed.empty)
+        keyset, keyset_params = _keyset(query.after, relevance)
+        order = "rank, id" if relevance else "date IS NULL, date DESC, id DESC"
+        facets = {name: [] for name in FACETS}
         with connection.cursor() as cursor:
+            if query.count:
+                cursor.execute(
+                    f"WITH hits AS {dialect.materialized} ({hits_sql}) " + _facet_sql(),
+                    params,
+                )
+                for name, value, count in cursor.fetchall():
+                    if value not in (None, ""):
+                        facets[name].append((_facet_value(name, value), count))
+                for name in facets:
+                    facets[name].sort(key=lambda item: (-item[1], str(item[0])))
             cursor.execute(
-                f"WITH hits AS {dialect.materialized} ({hits_sql}) {facet_sql}", params
-            )
-            facets = {name: [] for name in FACETS}
-            for name, value, count in cursor.fetchall():
-                if value not in (None, ""):
-                    facets[name].append((_facet_value(name, value), count))
-            total = sum(count for _value, count in facets["type"])
-            for name in facets:
-                facets[name].sort(key=lambda item: (-item[1], str(item[0])))
-            order = (
-                "date IS NULL, date DESC, id DESC"
-                if query.sort == "date" or parsed.empty
-                else "rank, id"
-            )
-            cursor.execute(
-                f"SELECT id, rank FROM ({hits_sql}) AS hits ORDER BY {order} "  # noqa: S608
-                f"LIMIT {query.limit} OFFSET {query.offset}",
-                params,
+                f"SELECT id, rank, date FROM ({hits_sql}) AS hits{keyset} "  # noqa: S608
+                f"ORDER BY {order} LIMIT {query.limit} OFFSET {query.offset}",
+                params + keyset_params,
             )
             page = cursor.fetchall()
         entries = SearchEntry.objects.in_bulk([row[0] for row in page])
-        hits = [_hit(entries[pk], -float(rank or 0), parsed) for pk, rank in page]
-        return SearchResults(hits=hits, total=total, facets=facets)
+        hits = [
+            _hit(
+                entries[pk],
+                -float(rank or 0),
+                parsed,
+                ("r", float(rank or 0), pk) if relevance else ("d", _iso(date), pk),
+            )
+            for pk, rank, date in page
+            if pk in entries  # not removed since the page was read
+        ]
+        total = sum(count for _value, count in facets["type"])
+        return SearchResults(
+            hits=hits, total=total if query.count else len(hits), facets=facets
+        )
 
 
-def _hit(entry, score, parsed):
+def _facet_sql():
+    """Counts of every facet over the `hits` CTE: one GROUP BY per column
+    facet, one over the value rows for the many-valued ones."""
+    parts = [
+        f"SELECT '{name}', CAST({column} AS TEXT), COUNT(*) FROM hits "  # noqa: S608
+        f"GROUP BY {column}"
+        for name, column in COLUMN_FACETS.items()
+    ]
+    parts.append(
+        f"SELECT v.facet, v.value, COUNT(*) FROM hits JOIN {VALUES_TABLE} v "  # noqa: S608
+        "ON v.entry_id = hits.id GROUP BY v.facet, v.value"
+    )
+    return " UNION ALL ".join(parts)
+
+
+def _keyset(after, relevance):
+    """The WHERE clause of the rows after `after` in the page's order."""
+    if after is None:
+        return "", []
+    try:
+        tag, value, pk = after
+        if type(pk) is not int:
+            raise TypeError(pk)
+        if relevance and tag == "r" and type(value) in (int, float):
+            return " WHERE rank > %s OR (rank = %s AND id > %s)", [value, value, pk]
+        if not relevance and tag == "d" and value is None:
+            return " WHERE date IS NULL AND id < %s", [pk]
+        if not relevance and tag == "d":
+            day = datetime.date.fromisoformat(value)
+            return (
+                " WHERE date < %s OR date IS NULL OR (date = %s AND id < %s)",
+                [day, day, pk],
+            )
+    except (TypeError, ValueError) as error:
+        raise InvalidPosition(f"not a position in this order: {after!r}") from error
+    raise InvalidPosition(f"not a position in this order: {after!r}")
+
+
+def _iso(date):
+    if date is None:
+        return None
+    return date.isoformat() if hasattr(date, "isoformat") else str(date)[:10]
+
+
+def _hit(entry, score, parsed, sort_key):
     return Hit(
         kind=entry.kind,
         object_id=entry.object_id,
@@ -132,6 +221,7 @@ def _hit(entry, score, parsed):
             "title": highlight(entry.title, parsed.highlight_terms),
             "summary": highlight(entry.summary, parsed.highlight_terms, window=240),
         },
+        sort_key=sort_key,
     )
 
 
@@ -154,35 +244,138 @@ def entry_fields(document):
         "url": document["url"],
         "date": date,
         "year": date.year if date else None,
-        "category": document.get("category", "") or "",
         "level": document.get("level"),
-        "origin": document.get("origin", "") or "",
         "status": document.get("status", "") or "",
     }
+
+
+def facet_values(entry, document):
+    """The `SearchFacetValue` rows of an entry: each category and origin."""
+    values = {
+        ("category", code) for code in document.get("categories") or () if code
+    } | {
+        ("origin", str(code).upper()) for code in document.get("origins") or () if code
+    }
+    return [
+        SearchFacetValue(entry=entry, facet=facet, value=value[:64])
+        for facet, value in sorted(values)
+    ]
 
 
 def _spaced(words):
     return " " + " ".join(words) + " "
 
 
-def _write(documents, progress):
-    SearchEntry.objects.bulk_create(
-        SearchEntry(kind=d["kind"], object_id=d["object_id"], **entry_fields(d))
-        for d in documents
-    )
-    _remember_terms(documents)
-    if progress:
-        progress(len(documents))
+class _Staging:
+    """Tables a rebuild fills before its rows take the place of the index's.
+    Entry ids continue from the highest the index holds, so that no id (and
+    no API cursor holding one) ever names two records."""
+
+    def __init__(self):
+        suffix = uuid.uuid4().hex[:12]
+        self.entries = f"herald_search_next_{suffix}_entry"
+        self.values = f"herald_search_next_{suffix}_value"
+        self.fields = SearchEntry._meta.concrete_fields
+        self.columns = ", ".join(f.column for f in self.fields)
+        self.terms = set()
+        self.last_id = None
+
+    def create(self):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TABLE {self.entries} AS SELECT {self.columns} "  # noqa: S608
+                f"FROM {TABLE} WHERE 1 = 0"
+            )
+            cursor.execute(
+                f"CREATE TABLE {self.values} AS SELECT entry_id, facet, value "  # noqa: S608
+                f"FROM {VALUES_TABLE} WHERE 1 = 0"
+            )
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {TABLE}")  # noqa: S608
+            self.last_id = cursor.fetchone()[0]
+
+    def write(self, documents, progress):
+        now = timezone.now()
+        entries, values = [], []
+        for document in documents:
+            self.last_id += 1
+            entry = SearchEntry(
+                id=self.last_id,
+                kind=document["kind"],
+                object_id=document["object_id"],
+                updated_at=now,
+                **entry_fields(document),
+            )
+            entries.append(
+                [
+                    f.get_db_prep_save(getattr(entry, f.attname), connection)
+                    for f in self.fields
+                ]
+            )
+            values.extend(
+                (entry.id, v.facet, v.value) for v in facet_values(entry, document)
+            )
+            self.terms.update(_terms(document))
+        marks = ", ".join(["%s"] * len(self.fields))
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {self.entries} ({self.columns}) VALUES ({marks})",  # noqa: S608
+                entries,
+            )
+            cursor.executemany(
+                f"INSERT INTO {self.values} (entry_id, facet, value) "  # noqa: S608
+                "VALUES (%s, %s, %s)",
+                values,
+            )
+        if progress:
+            progress(len(documents))
+
+    def take_over(self):
+        """Replace the index's rows with the staged ones (in the caller's
+        transaction)."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {VALUES_TABLE}")  # noqa: S608
+            cursor.execute(f"DELETE FROM {TABLE}")  # noqa: S608
+            cursor.execute(
+                f"INSERT INTO {TABLE} ({self.columns}) "  # noqa: S608
+                f"SELECT {self.columns} FROM {self.entries}"
+            )
+            cursor.execute(
+                f"INSERT INTO {VALUES_TABLE} (entry_id, facet, value) "  # noqa: S608
+                f"SELECT entry_id, facet, value FROM {self.values}"
+            )
+            for statement in connection.ops.sequence_reset_sql(
+                no_style(), [SearchEntry, SearchFacetValue]
+            ):
+                cursor.execute(statement)
+        SearchTerm.objects.all().delete()
+        terms = sorted(self.terms)
+        for start in range(0, len(terms), BATCH):
+            SearchTerm.objects.bulk_create(
+                [
+                    SearchTerm(term=t, length=len(t))
+                    for t in terms[start : start + BATCH]
+                ],
+                ignore_conflicts=True,
+            )
+
+    def drop(self):
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.values}")
+            cursor.execute(f"DROP TABLE IF EXISTS {self.entries}")
+
+
+def _terms(document):
+    return {
+        t
+        for t in tokens(document["title"] + " " + document["text"])
+        if correctable(t) and len(t) <= 64
+    }
 
 
 def _remember_terms(documents):
     terms = set()
     for document in documents:
-        terms.update(
-            t
-            for t in tokens(document["title"] + " " + document["text"])
-            if correctable(t) and len(t) <= 64
-        )
+        terms.update(_terms(document))
     SearchTerm.objects.bulk_create(
         [SearchTerm(term=t, length=len(t)) for t in terms], ignore_conflicts=True
     )
@@ -217,8 +410,8 @@ def _corrected_terms(terms):
 class _Dialect:
     materialized = "MATERIALIZED"
     columns = (
-        "e.id AS id, e.kind AS kind, e.category AS category, e.level AS level, "
-        "e.origin AS origin, e.year AS year, e.status AS status, e.date AS date"
+        "e.id AS id, e.kind AS kind, e.level AS level, e.year AS year, "
+        "e.status AS status, e.date AS date"
     )
 
     def hits(self, parsed, query):
@@ -248,9 +441,14 @@ class _SQLite(_Dialect):
 
 class _PostgreSQL(_Dialect):
     def matching(self, parsed, where, params):
+        # The query's lexemes go through the `english` configuration the
+        # words were indexed with (Chinese and codes come out unchanged).
+        # The rank as float8, whose text form reads back exactly: a keyset
+        # compares it with the value a previous page handed out.
         sql = (
-            f"SELECT {self.columns}, -ts_rank(e.search_vector, %s::tsquery) AS rank "  # noqa: S608
-            f"FROM {TABLE} e WHERE e.search_vector @@ %s::tsquery"
+            f"SELECT {self.columns}, "  # noqa: S608
+            "-ts_rank(e.search_vector, to_tsquery('english', %s))::float8 AS rank "
+            f"FROM {TABLE} e WHERE e.search_vector @@ to_tsquery('english', %s)"
         )
         sql += "".join(" AND " + clause for clause in where)
         expression = tsquery_expression(parsed)
@@ -281,19 +479,19 @@ def _filters(query):
             .with_descendants()
             .values_list("code", flat=True)
         ) or [category]
-        where.append("e.category IN (" + ", ".join(["%s"] * len(codes)) + ")")
+        where.append(_has_value("category", len(codes)))
         params.extend(codes)
+    if filters.get("origin"):
+        where.append(_has_value("origin", 1))
+        params.append(str(filters["origin"]).upper())
     for name in ("level", "year"):
         value = str(filters.get(name) or "")
         if value:
             where.append(f"e.{name} = %s")
             params.append(int(value) if value.isdigit() else -1)
-    for name in ("origin", "status"):
-        if filters.get(name):
-            where.append(f"e.{name} = %s")
-            params.append(
-                str(filters[name]).upper() if name == "origin" else filters[name]
-            )
+    if filters.get("status"):
+        where.append("e.status = %s")
+        params.append(filters["status"])
     if query.date_from:
         where.append("e.date >= %s")
         params.append(query.date_from)
@@ -301,6 +499,13 @@ def _filters(query):
         where.append("e.date <= %s")
         params.append(query.date_to)
     return where, params
+
+
+def _has_value(facet, count):
+    return (
+        f"e.id IN (SELECT entry_id FROM {VALUES_TABLE} WHERE facet = '{facet}' "  # noqa: S608
+        "AND value IN (" + ", ".join(["%s"] * count) + "))"
+    )
 
 
 def _fts5_phrase(words):

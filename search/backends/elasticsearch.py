@@ -5,18 +5,26 @@ smartcn plugins may be missing), so we segment and fold text ourselves,
 exactly as the database backend does (`search.text`: jieba words, simplified
 script, lower case), and index it with a whitespace analyzer; the folded but
 unsegmented text goes into an n-gram field as well, so that any part of a
-company name, or a Chinese word jieba cut differently, is still found.
+company name, or a Chinese word jieba cut differently, is still found. Every
+analyzer also folds traditional script to simplified itself, with a mapping
+built from OpenCC's own tables when an index is created, so that text which
+reaches the index some other way is folded too. English words are stemmed
+in an `en` subfield of the word fields (`strollers` finds `stroller`).
 
 Each kind lives in its own index behind an alias (`herald-recall` ->
 `herald-recall-20261203t101500`); `rebuild` fills new indices and moves the
-aliases only when all of them are complete. Mappings are explicit and
+aliases only when all of them are complete, then replays the changes made
+while it ran (they went to the old indices). Mappings are explicit and
 strict: a field we did not declare is an error, never a guess.
 """
 
 import datetime
+import json
 import logging
 from functools import lru_cache
+from pathlib import Path
 
+import opencc
 from django.conf import settings
 from django.utils import timezone
 from elasticsearch import Elasticsearch, helpers
@@ -32,17 +40,20 @@ from elasticsearch_dsl import (
     Search,
     Text,
     analyzer,
+    token_filter,
     tokenizer,
 )
 
 from ..highlight import highlight
 from ..query import correctable, grams_of, parse
 from ..suggestions import suggestions_for
+from ..sync import rebuild_started, replay_changes
 from ..text import normalised_code, to_simplified, tokens
 from .base import (
     FACET_FIELDS,
     FACETS,
     Hit,
+    InvalidPosition,
     SearchBackend,
     SearchResults,
     SearchUnavailable,
@@ -53,9 +64,25 @@ logger = logging.getLogger(__name__)
 
 KINDS = ("warning", "recall", "blacklist")
 
-# Text arrives segmented and folded; the analyzer only splits and lowers.
+T2S = "herald_t2s"  # the char_filter, defined by `index_body`
+# Text arrives segmented and folded; the analyzer folds again (see T2S),
+# splits and lowers.
 herald_words = analyzer(
-    "herald_words", tokenizer="whitespace", filter=["lowercase", "asciifolding"]
+    "herald_words",
+    tokenizer="whitespace",
+    char_filter=[T2S],
+    filter=["lowercase", "asciifolding"],
+)
+# The same words with English ones stemmed, for the `en` subfields.
+herald_english = analyzer(
+    "herald_english",
+    tokenizer="whitespace",
+    char_filter=[T2S],
+    filter=[
+        "lowercase",
+        "asciifolding",
+        token_filter("herald_english_stemmer", "stemmer", language="english"),
+    ],
 )
 # Pieces of 2 to 3 letters or digits of unsegmented text, for "any part".
 herald_grams = analyzer(
@@ -67,8 +94,13 @@ herald_grams = analyzer(
         max_gram=3,
         token_chars=["letter", "digit"],
     ),
+    char_filter=[T2S],
     filter=["lowercase"],
 )
+
+
+def _words_field():
+    return Text(analyzer=herald_words, fields={"en": Text(analyzer=herald_english)})
 
 
 class HeraldDocument(Document):
@@ -80,15 +112,15 @@ class HeraldDocument(Document):
     title = Text(index=False)
     summary = Text(index=False)
     url = Keyword(index=False)
-    title_words = Text(analyzer=herald_words)
-    words = Text(analyzer=herald_words)
+    title_words = _words_field()
+    words = _words_field()
     folded = Text(analyzer=herald_grams)
     codes = Keyword()
     date = Date()
     year = Integer()
-    category = Keyword()
+    category = Keyword()  # every category code of the record (an array)
     level = Integer()
-    origin = Keyword()
+    origin = Keyword()  # every country of origin (an array)
     status = Keyword()
 
     class Meta:
@@ -128,8 +160,37 @@ def alias_for(kind):
 
 
 def index_body(kind):
-    """Settings and mappings of a kind's index, as sent to the server."""
-    return DOCUMENT_CLASSES[kind]._index.to_dict()
+    """Settings and mappings of a kind's index, as sent to the server, with
+    the traditional-to-simplified char_filter built from OpenCC's tables."""
+    body = DOCUMENT_CLASSES[kind]._index.to_dict()
+    analysis = body["settings"].setdefault("analysis", {})
+    analysis.setdefault("char_filter", {})[T2S] = {
+        "type": "mapping",
+        "mappings": list(traditional_to_simplified_rules()),
+    }
+    return body
+
+
+@lru_cache(maxsize=1)
+def traditional_to_simplified_rules():
+    """`繁 => 简` rules of the mapping char_filter, read from the dictionaries
+    the installed OpenCC uses for its own t2s conversion: phrases first,
+    then characters, the first reading of each, identities left out."""
+    package = Path(opencc.__file__).parent
+    config = json.loads((package / "config" / "t2s.json").read_text("utf-8"))
+    files = []
+    for step in config["conversion_chain"]:
+        dictionary = step["dict"]
+        for part in dictionary.get("dicts", [dictionary]):
+            files.append(part["file"])
+    rules = {}
+    for name in files:
+        for line in (package / "dictionary" / name).read_text("utf-8").splitlines():
+            source, _tab, targets = line.partition("\t")
+            source, targets = source.strip(), targets.split()
+            if source and targets and targets[0] != source:
+                rules.setdefault(source, targets[0])
+    return tuple(f"{source} => {target}" for source, target in rules.items())
 
 
 @lru_cache(maxsize=4)
@@ -157,9 +218,9 @@ def document_source(document):
         ],
         "date": date.isoformat() if date else None,
         "year": date.year if date else None,
-        "category": document.get("category") or None,
+        "category": [c for c in document.get("categories") or () if c],
         "level": document.get("level"),
-        "origin": document.get("origin") or None,
+        "origin": [str(c).upper() for c in document.get("origins") or () if c],
         "status": document.get("status") or None,
     }
 
@@ -188,15 +249,38 @@ def build_search(query, parsed=None, client=None):
 
     for clause in _filter_clauses(query):
         search = search.filter(clause)
-    for name, field_name in FACET_FIELDS.items():
-        search.aggs.bucket(name, "terms", field=field_name, size=50)
+    if query.count:
+        for name, field_name in FACET_FIELDS.items():
+            search.aggs.bucket(name, "terms", field=field_name, size=50)
 
-    if query.sort == "date" or parsed.empty:
-        search = search.sort({"date": {"order": "desc", "missing": "_last"}}, "uid")
-    else:
+    relevance = not (query.sort == "date" or parsed.empty)
+    if relevance:
         search = search.sort("_score", "uid")
-    search = search.extra(track_total_hits=True)
+    else:
+        search = search.sort({"date": {"order": "desc", "missing": "_last"}}, "uid")
+    if query.after is not None:
+        search = search.extra(search_after=_search_after(query.after, relevance))
+    search = search.extra(track_total_hits=query.count)
     return search[query.offset : query.offset + query.limit]
+
+
+def _search_after(after, relevance):
+    """The server's sort values from one of our sort keys, checked, so that a
+    key from elsewhere is refused here rather than by the server."""
+    try:
+        tag, value, uid = after
+    except (TypeError, ValueError):
+        raise InvalidPosition(f"not a position: {after!r}") from None
+    number = type(value) in (int, float) if relevance else type(value) is int
+    if tag != ("r" if relevance else "d") or not number or type(uid) is not str:
+        raise InvalidPosition(f"not a position in this order: {after!r}")
+    return [value, uid]
+
+
+def sort_key(hit, relevance):
+    """Our sort key of a hit: its order's tag and the server's sort values."""
+    value, uid = hit.meta.sort
+    return ("r" if relevance else "d", value, uid)
 
 
 def _term_clause(term):
@@ -206,6 +290,12 @@ def _term_clause(term):
         Q("match", title_words={"query": term, "boost": 4}),
         Q("match", words={"query": term}),
     ]
+    if term.isascii() and term.isalpha():
+        # Other forms of an English word, a little below the word itself.
+        should += [
+            Q("match", **{"title_words.en": {"query": term, "boost": 3}}),
+            Q("match", **{"words.en": {"query": term, "boost": 0.8}}),
+        ]
     if correctable(term):
         should.append(
             Q("match", words={"query": term, "fuzziness": "AUTO", "prefix_length": 1})
@@ -295,11 +385,29 @@ class ElasticsearchBackend(SearchBackend):
             for pk in object_ids
         ]
         try:
-            helpers.bulk(self.client, actions, refresh="wait_for", raise_on_error=False)
+            _done, errors = helpers.bulk(
+                self.client, actions, refresh="wait_for", raise_on_error=False
+            )
         except (ApiError, TransportError) as error:
             raise SearchUnavailable(f"Elasticsearch did not remove: {error}") from error
+        # A document (or index) that is not there is removed already; any
+        # other failure leaves it findable, so the caller queues a retry.
+        failed = [item for item in errors if _bulk_status(item) not in (200, 404)]
+        if failed:
+            ids = ", ".join(str(_bulk_item(item).get("_id")) for item in failed)
+            logger.warning(
+                "Elasticsearch did not remove %s %s",
+                kind,
+                ids,
+                extra={"kind": kind, "object_ids": ids},
+            )
+            raise SearchUnavailable(
+                f"Elasticsearch did not remove {kind} {ids}: "
+                f"{_bulk_item(failed[0]).get('error')}"
+            )
 
     def rebuild(self, documents, progress=None):
+        started = rebuild_started()
         stamp = timezone.now().strftime("%Y%m%dt%H%M%S%f")
         new = {kind: f"{alias_for(kind)}-{stamp}" for kind in KINDS}
         for kind, name in new.items():
@@ -328,6 +436,7 @@ class ElasticsearchBackend(SearchBackend):
             )
             raise
         self._swap_aliases(new)
+        replay_changes(self, started)
 
     def _swap_aliases(self, new):
         actions, old = [], []
@@ -356,9 +465,11 @@ class ElasticsearchBackend(SearchBackend):
         except (ApiError, TransportError) as error:
             raise SearchUnavailable(f"Elasticsearch did not answer: {error}") from error
         facets = {name: [] for name in FACETS}
-        for name in FACET_FIELDS:
-            for bucket in response.aggregations[name].buckets:
-                facets[name].append((bucket.key, bucket.doc_count))
+        if query.count:
+            for name in FACET_FIELDS:
+                for bucket in response.aggregations[name].buckets:
+                    facets[name].append((bucket.key, bucket.doc_count))
+        relevance = not (query.sort == "date" or parsed.empty)
         hits = [
             Hit(
                 kind=hit.kind,
@@ -369,17 +480,29 @@ class ElasticsearchBackend(SearchBackend):
                 date=_date(hit.date) if hit.date else None,
                 score=hit.meta.score or 0.0,
                 highlights={
-                    "title": highlight(hit.title, parsed.terms),
-                    "summary": highlight(hit.summary, parsed.terms, window=240),
+                    "title": highlight(hit.title, parsed.highlight_terms),
+                    "summary": highlight(
+                        hit.summary, parsed.highlight_terms, window=240
+                    ),
                 },
+                sort_key=sort_key(hit, relevance),
             )
             for hit in response
         ]
-        total = response.hits.total.value
+        total = response.hits.total.value if query.count else len(hits)
         results = SearchResults(hits=hits, total=total, facets=facets)
         if total == 0:
             results.suggestions = suggestions_for(query, parsed)
         return results
+
+
+def _bulk_item(item):
+    """The body of one failed bulk action: {"delete": {...}} -> {...}."""
+    return next(iter(item.values()), {}) if isinstance(item, dict) else {}
+
+
+def _bulk_status(item):
+    return _bulk_item(item).get("status")
 
 
 def _date(value):

@@ -13,14 +13,14 @@ pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-def search_filter_page_and_open(page, base_url, language):
+def search_filter_page_and_open(page, base_url, language, word, marked):
     ARTIFACTS.mkdir(exist_ok=True)
     page.goto(f"{base_url}/search/")
-    page.fill("#search-q", "玩具")
+    page.fill("#search-q", word)
     page.click("form[role=search] button[type=submit]")
     page.wait_for_selector("ol.results li")
     page.screenshot(path=ARTIFACTS / f"search-{language}-1-results.png", full_page=True)
-    assert page.locator("ol.results mark").first.inner_text() == "玩具"
+    assert page.locator("ol.results mark").first.inner_text() == marked
 
     page.click(
         "section[data-facet=type] a:has-text('Recall'), "
@@ -51,12 +51,17 @@ def test_a_visitor_searches_filters_pages_and_opens_a_recall_in_both_languages(
     live_server, browser_page, transactional_db
 ):
     for number in range(25):
-        factories.recall(product=f"儿童电动玩具召回 第{number + 1}批")
-    factories.blacklist_entry(company_name="深圳示例玩具制造有限公司")
+        factories.recall(
+            product=f"儿童电动玩具召回 第{number + 1}批 Electric toy car",
+            defect="The battery overheats while charging.",
+        )
+    factories.blacklist_entry(
+        company_name="深圳示例玩具制造有限公司", violation="Unsafe toys"
+    )
     DatabaseBackend().rebuild(public_documents())
     page = browser_page
 
-    search_filter_page_and_open(page, live_server.url, "zh")
+    search_filter_page_and_open(page, live_server.url, "zh", "玩具", "玩具")
     assert page.locator("html").get_attribute("lang") == "zh-CN"
 
     page.goto(f"{live_server.url}/search/")
@@ -64,5 +69,6 @@ def test_a_visitor_searches_filters_pages_and_opens_a_recall_in_both_languages(
     page.click("form.language button[type=submit]")
     page.wait_for_selector("html[lang=en]")
 
-    search_filter_page_and_open(page, live_server.url, "en")
+    # An English word, as an English reader types it; the records say "toy".
+    search_filter_page_and_open(page, live_server.url, "en", "toys", "toy")
     assert "Recall date" in page.content()

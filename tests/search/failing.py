@@ -12,3 +12,20 @@ class DownBackend(SearchBackend):
 
     def search(self, query):
         raise SearchUnavailable("connection refused")
+
+
+class FailingAfterFirstSearch(SearchBackend):
+    """The database backend for the first search of each instance, then an
+    outage: a server that goes down while a result set is being read."""
+
+    def __init__(self):
+        from search.backends.database import DatabaseBackend
+
+        self.backend = DatabaseBackend()
+        self.searches = 0
+
+    def search(self, query):
+        self.searches += 1
+        if self.searches > 1:
+            raise SearchUnavailable("connection reset")
+        return self.backend.search(query)

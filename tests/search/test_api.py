@@ -1,6 +1,9 @@
 """`/api/v1/search`: the public lookup as JSON over the search interface."""
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from search.backend import search_backend
 from search.documents import public_documents
@@ -102,6 +105,13 @@ def test_the_level_filter_takes_numerals_too(client, warning_index):
         ("sort=oldest", "sort"),
         ("limit=51", "limit"),
         ("cursor=WzFd", "cursor"),
+        ("cursor=WyJyIiwgIngiLCAxXQ", "cursor"),
+        ("status=recalled", "status"),
+        ("year=20x5", "year"),
+        ("date=decade", "date"),
+        ("from=2025-13-01", "from"),
+        ("to=yesterday", "to"),
+        ("date=week&to=2025-02-30", "to"),
         ("q=" + "字" * 201, "q"),
     ],
 )
@@ -113,3 +123,135 @@ def test_a_wrong_parameter_gets_a_400_that_says_what_to_fix(
     assert response.status_code == 400
     assert response.json()["error"]["parameter"] == parameter
     assert response["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.fixture
+def mixed_records(warning_index):
+    """Records with every facet varied: kinds, categories (a warning with
+    two), levels, origins, years and statuses."""
+    factories.warning(
+        title="玩具与食品风险警示",
+        level=1,
+        categories=("toys-electric", "food"),
+        origins=["CN", "DE"],
+    )
+    page = factories.warning(title="玩具风险警示", level=3, origins=["FR"])
+    factories.lift(page)
+    factories.recall(
+        product="玩具召回", origin="DE", recall_date=datetime.date(2024, 5, 1)
+    )
+    factories.recall(
+        product="毛绒玩具召回", category="toys-plush", status="completed", origin="CN"
+    )
+    factories.recall(product="食品召回", category="food", status="withdrawn")
+    factories.blacklist_entry(company_name="示例玩具厂")
+    reindex()
+
+
+@pytest.mark.parametrize(
+    "facet", ["type", "category", "level", "origin", "year", "status"]
+)
+def test_every_facet_value_given_back_as_a_filter_finds_what_it_counted(
+    client, mixed_records, facet
+):
+    everything = search(client, "")
+    assert everything["facets"][facet], facet
+
+    for bucket in everything["facets"][facet]:
+        narrowed = search(client, f"{facet}={bucket['value']}&limit=50")
+
+        assert narrowed["total"] == bucket["count"], (facet, bucket)
+        assert len(narrowed["items"]) == bucket["count"], (facet, bucket)
+
+
+def test_recall_statuses_filter_and_the_old_made_up_one_is_refused(
+    client, mixed_records
+):
+    ongoing = search(client, "status=ongoing")
+    withdrawn = search(client, "status=withdrawn")
+
+    assert [item["title"] for item in ongoing["items"]] == ["玩具召回"]
+    assert [item["title"] for item in withdrawn["items"]] == ["食品召回"]
+    assert client.get("/api/v1/search?status=recalled").status_code == 400
+
+
+def test_dates_filter_as_on_the_page(client, mixed_records):
+    today = timezone.localdate().isoformat()
+
+    last_week = search(client, "type=recall&date=week&limit=50")
+    in_2024 = search(client, "type=recall&from=2024-01-01&to=2024-12-31")
+    from_today = search(client, f"type=recall&from={today}&limit=50")
+    page = client.get("/search/", {"type": "recall", "date": "week"})
+
+    assert last_week["total"] == 2 == page.context["results"].total
+    assert [item["title"] for item in in_2024["items"]] == ["玩具召回"]
+    assert from_today["total"] == 2
+
+
+def test_hits_carry_highlights_and_an_empty_search_says_what_to_try(
+    client, mixed_records
+):
+    client.cookies["django_language"] = "en"
+    found = search(client, "q=毛绒玩具")
+    nothing = search(client, "q=不存在的东西&type=recall")
+
+    assert found["items"][0]["highlights"]["title"] == "<mark>毛绒玩具</mark>召回"
+    assert found["corrected_query"] is None
+    assert nothing["total"] == 0
+    assert "Remove the filters and search everything." in nothing["suggestions"]
+
+
+def test_a_corrected_typo_is_said(client, categories):
+    factories.recall(product="Baby stroller recalled")
+    reindex()
+
+    body = search(client, "q=strolelr")
+
+    assert body["corrected_query"] == "stroller"
+    assert [item["title"] for item in body["items"]] == ["Baby stroller recalled"]
+
+
+@pytest.mark.parametrize("sort", ["relevance", "date"])
+def test_pages_stay_full_when_warnings_left_public_view(client, warning_index, sort):
+    pages = [factories.warning(title=f"玩具风险警示 {'玩具' * n}") for n in range(7)]
+    reindex()
+    # The index has not heard of these unpublishes (no on-commit signal ran).
+    for page in pages[1:6:2] + pages[:1]:
+        page.unpublish()
+    public = {page.pk for page in pages} - {p.pk for p in pages[1:6:2] + pages[:1]}
+
+    seen, sizes = [], []
+    url = f"/api/v1/search?q=玩具&limit=2&sort={sort}"
+    while url:
+        body = client.get(url).json()
+        seen += [item["id"] for item in body["items"]]
+        sizes.append(len(body["items"]))
+        url = body["next"]
+
+    assert sorted(seen) == sorted(public)
+    assert sizes == [2, 1]
+
+
+def test_a_cursor_of_the_other_sort_is_refused(client, warning_index):
+    for _ in range(3):
+        factories.warning()
+    reindex()
+    body = search(client, "q=玩具&limit=1")
+
+    response = client.get(
+        f"/api/v1/search?q=玩具&sort=date&cursor={body['next_cursor']}"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["parameter"] == "cursor"
+
+
+def test_the_description_lists_every_status_the_index_holds(client, db):
+    from search.documents import STATUSES
+
+    description = client.get("/api/v1/openapi.json").json()
+    parameters = description["paths"]["/api/v1/search"]["get"]["parameters"]
+    status = next(p for p in parameters if p["name"] == "status")
+
+    assert status["schema"]["enum"][:-1] == list(STATUSES)
+    assert {"year", "date", "from", "to"} <= {p["name"] for p in parameters}

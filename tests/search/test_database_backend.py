@@ -143,16 +143,17 @@ def test_a_category_filter_covers_its_subcategories(categories, backend, index_a
     assert titles(results) == ["玩具甲"]
 
 
-def test_highlights_mark_the_exact_terms_and_escape_the_rest(
+def test_highlights_mark_the_matched_words_and_escape_the_rest(
     categories, backend, index_all
 ):
-    factories.recall(product="<b>Toy</b> 儿童玩具 & toys", defect="")
+    factories.recall(product="<b>Toy</b> 儿童玩具 & toys, toyota", defect="")
     index_all()
 
     hit = backend.search(SearchQuery(text="toy 玩具")).hits[0]
 
     assert str(hit.highlights["title"]) == (
-        "&lt;b&gt;<mark>Toy</mark>&lt;/b&gt; 儿童<mark>玩具</mark> &amp; toys"
+        "&lt;b&gt;<mark>Toy</mark>&lt;/b&gt; 儿童<mark>玩具</mark> &amp; "
+        "<mark>toys</mark>, toyota"
     )
 
 
@@ -237,3 +238,136 @@ def test_a_query_of_punctuation_or_emoji_finds_nothing_rather_than_everything(
     assert results.total == 0
     assert results.hits == []
     assert results.suggestions
+
+
+def test_a_warning_is_counted_and_found_under_each_of_its_categories_and_origins(
+    warning_index, backend, index_all
+):
+    factories.warning(
+        title="玩具与食品风险警示",
+        categories=("toys-electric", "food"),
+        origins=["CN", "DE"],
+    )
+    factories.warning(title="玩具风险警示", categories=("toys-plush",), origins=["FR"])
+    index_all()
+
+    results = backend.search(SearchQuery(text="警示"))
+    by_food = backend.search(SearchQuery(text="警示", filters={"category": "food"}))
+    by_germany = backend.search(SearchQuery(text="警示", filters={"origin": "de"}))
+
+    assert dict(results.facets["category"]) == {
+        "toys-electric": 1,
+        "food": 1,
+        "toys-plush": 1,
+    }
+    assert dict(results.facets["origin"]) == {"CN": 1, "DE": 1, "FR": 1}
+    assert titles(by_food) == ["玩具与食品风险警示"]
+    assert titles(by_germany) == ["玩具与食品风险警示"]
+    assert dict(by_germany.facets["origin"]) == {"CN": 1, "DE": 1}
+
+
+def test_the_origin_facet_counts_recalls_and_filters_them(
+    categories, backend, index_all
+):
+    factories.recall(product="德国玩具", origin="DE")
+    factories.recall(product="中国玩具", origin="CN")
+    factories.recall(product="另一个中国玩具", origin="CN")
+    index_all()
+
+    results = backend.search(SearchQuery(text="玩具"))
+    chinese = backend.search(SearchQuery(text="玩具", filters={"origin": "CN"}))
+
+    assert results.facets["origin"] == [("CN", 2), ("DE", 1)]
+    assert sorted(titles(chinese)) == ["中国玩具", "另一个中国玩具"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("stroller", {"Baby strollers recalled", "Folding stroller"}),
+        ("strollers", {"Baby strollers recalled", "Folding stroller"}),
+        ("recall", {"Baby strollers recalled"}),
+    ],
+)
+def test_an_english_word_finds_its_other_forms(
+    categories, backend, index_all, query, expected
+):
+    factories.recall(product="Baby strollers recalled", defect="")
+    factories.recall(product="Folding stroller", defect="")
+    factories.recall(product="儿童推车", defect="")
+    index_all()
+
+    results = backend.search(SearchQuery(text=query))
+
+    assert set(titles(results)) == expected
+
+
+def test_chinese_words_are_still_found_whole_and_in_part_with_stemming(
+    categories, backend, index_all
+):
+    factories.recall(product="儿童电动玩具 strollers", defect="")
+    index_all()
+
+    for text in ("儿童玩具", "电动", "玩", "儿童 stroller"):
+        assert titles(backend.search(SearchQuery(text=text))) == [
+            "儿童电动玩具 strollers"
+        ], text
+
+
+def test_pages_after_a_sort_key_follow_on_without_repeats(
+    categories, backend, index_all
+):
+    for number in range(7):
+        factories.recall(
+            product=f"同名玩具 {'玩具 ' * number}",
+            recall_date=datetime.date(2025, 1, 1 + number % 3),
+        )
+    factories.recall(product="没有日期的玩具", recall_date=None)
+    index_all()
+
+    for sort in ("relevance", "date"):
+        seen, after = [], None
+        while True:
+            results = backend.search(
+                SearchQuery(text="玩具", sort=sort, per_page=3, after=after)
+            )
+            if not results.hits:
+                break
+            seen.extend(hit.object_id for hit in results.hits)
+            after = results.hits[-1].sort_key
+        everything = backend.search(SearchQuery(text="玩具", sort=sort, per_page=50))
+
+        assert seen == [hit.object_id for hit in everything.hits], sort
+        assert len(seen) == 8
+
+
+def test_a_sort_key_of_another_order_is_refused(categories, backend, index_all):
+    from search.backends.base import InvalidPosition
+
+    factories.recall(product="玩具")
+    index_all()
+    relevance_key = backend.search(SearchQuery(text="玩具")).hits[0].sort_key
+
+    with pytest.raises(InvalidPosition):
+        backend.search(SearchQuery(text="玩具", sort="date", after=relevance_key))
+    with pytest.raises(InvalidPosition):
+        backend.search(SearchQuery(text="玩具", after=("r", "x", 1)))
+
+
+def test_a_locked_database_is_an_unavailable_search_not_a_crash(
+    categories, backend, index_all, monkeypatch
+):
+    from django.db import OperationalError
+
+    from search.backends import database
+    from search.backends.base import SearchUnavailable
+
+    index_all()
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(database, "_facet_sql", locked)
+
+    with pytest.raises(SearchUnavailable):
+        backend.search(SearchQuery(text="玩具"))

@@ -104,3 +104,124 @@ def test_publishing_a_warning_indexes_it_and_a_port_bulletin_never(
         factories.warning(title="口岸的玩具通报", kind="port_bulletin")
 
     assert found(backend, "玩具") == ["公开的玩具警示"]
+
+
+def test_a_change_queued_again_while_its_retry_runs_stays_queued(
+    categories, settings, monkeypatch
+):
+    from search import sync
+
+    settings.HERALD_SEARCH_BACKEND = "tests.search.failing.DownBackend"
+    entry = factories.recall(product="重试期间再次改动的玩具")
+    sync.sync_record("alerts.recallentry", entry.pk)
+    assert PendingIndexUpdate.objects.count() == 1
+
+    def retried_while_a_newer_change_fails(model_label, pk):
+        # The retry took the old change; meanwhile another edit of the same
+        # record failed and was queued again.
+        sync._queue(model_label, pk, RuntimeError("connection refused"))
+        return True
+
+    monkeypatch.setattr(sync, "sync_record", retried_while_a_newer_change_fails)
+    done, left = sync.retry_pending()
+
+    assert (done, left) == (0, 1)
+    assert PendingIndexUpdate.objects.get().attempts == 1
+
+
+def test_the_retry_task_is_on_the_beat_schedule_under_its_registered_name():
+    from django.conf import settings
+
+    from herald.celery import app
+
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+
+    assert (
+        retry_pending_index_updates.name == "search.tasks.retry_pending_index_updates"
+    )
+    assert retry_pending_index_updates.name in scheduled
+    assert retry_pending_index_updates.name in app.tasks
+
+
+def test_a_live_edit_of_a_warning_replaces_its_text_in_the_index(
+    warning_index, backend, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        page = factories.warning(title="旧标题的玩具警示")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page.title = "新标题的玩具警示"
+        page.save_revision().publish()
+
+    assert found(backend, "旧标题") == []
+    assert found(backend, "新标题") == ["新标题的玩具警示"]
+
+
+def test_a_draft_edit_of_a_live_warning_leaves_the_public_text_in_the_index(
+    warning_index, backend, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        page = factories.warning(title="已发布的玩具警示")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page.title = "草稿中的玩具警示"
+        page.save_revision()
+
+    assert found(backend, "已发布") == ["已发布的玩具警示"]
+    assert found(backend, "草稿中") == []
+
+
+def test_unpublishing_and_deleting_take_a_warning_out_of_the_index(
+    warning_index, backend, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = factories.warning(title="撤下的玩具警示")
+        second = factories.warning(title="删除的玩具警示")
+    assert sorted(found(backend, "玩具警示")) == ["删除的玩具警示", "撤下的玩具警示"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first.unpublish()
+    with django_capture_on_commit_callbacks(execute=True):
+        second.delete()
+
+    assert found(backend, "玩具警示") == []
+
+
+def test_a_changed_category_of_a_live_warning_moves_it_in_the_facets(
+    warning_index, backend, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        page = factories.warning(title="改类别的警示", categories=("toys-electric",))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page.categories.set(
+            factories.categories()[code] for code in ("food", "toys-plush")
+        )
+        page.save_revision().publish()
+
+    facets = backend.search(SearchQuery(text="改类别")).facets
+    assert dict(facets["category"]) == {"food": 1, "toys-plush": 1}
+
+
+def test_changes_made_while_a_rebuild_read_the_records_are_in_the_new_index(
+    categories, backend, django_capture_on_commit_callbacks
+):
+    from search.documents import public_documents
+
+    with django_capture_on_commit_callbacks(execute=True):
+        kept = factories.recall(product="重建期间保留的玩具")
+        removed = factories.recall(product="重建期间撤下的玩具")
+    # What a long rebuild read before editors changed things.
+    read_before_the_changes = list(public_documents())
+    with django_capture_on_commit_callbacks(execute=True):
+        removed.unpublish()
+        factories.recall(product="重建期间新增的玩具")
+        kept.product = "重建期间改名的玩具"
+        kept.save_revision().publish()
+
+    backend.rebuild(read_before_the_changes)
+
+    assert sorted(found(backend, "重建期间")) == [
+        "重建期间改名的玩具",
+        "重建期间新增的玩具",
+    ]

@@ -63,3 +63,56 @@ def test_facets_sorting_and_pages_on_postgresql(
     dates = [hit.date for hit in first.hits + second.hits]
     assert dates == sorted(dates, reverse=True)
     assert len({(h.kind, h.object_id) for h in first.hits + second.hits}) == 6
+
+
+def test_english_forms_many_valued_facets_and_keyset_pages_on_postgresql(
+    postgresql, warning_index, backend, index_all
+):
+    for product, origin in (
+        ("Baby strollers recalled", "DE"),
+        ("Folding stroller", "CN"),
+    ):
+        factories.recall(
+            product=product, defect="", origin=origin, category="childcare-strollers"
+        )
+    factories.warning(
+        title="Stroller warning 安全警示",
+        categories=("childcare-strollers", "toys-electric"),
+        origins=["CN", "FR"],
+    )
+    index_all()
+
+    singular = backend.search(SearchQuery(text="stroller"))
+    plural = backend.search(SearchQuery(text="strollers"))
+    toys = backend.search(SearchQuery(text="stroller", filters={"category": "toys"}))
+    first = backend.search(SearchQuery(text="stroller", per_page=2))
+    rest = backend.search(
+        SearchQuery(text="stroller", per_page=2, after=first.hits[-1].sort_key)
+    )
+
+    assert singular.total == plural.total == 3
+    assert dict(singular.facets["origin"]) == {"CN": 2, "DE": 1, "FR": 1}
+    assert titles(toys) == ["Stroller warning 安全警示"]
+    assert titles(backend.search(SearchQuery(text="警示"))) == [
+        "Stroller warning 安全警示"
+    ]
+    ids = [hit.object_id for hit in first.hits + rest.hits]
+    assert len(ids) == len(set(ids)) == 3
+
+
+def test_records_indexed_after_a_rebuild_get_ids_of_their_own_on_postgresql(
+    postgresql, categories, backend, index_all, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.recall(product="重建前的玩具")
+        factories.recall(product="重建前的另一个玩具")
+    index_all()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.recall(product="重建后的玩具")
+
+    assert sorted(titles(backend.search(SearchQuery(text="玩具")))) == [
+        "重建前的另一个玩具",
+        "重建前的玩具",
+        "重建后的玩具",
+    ]

@@ -48,18 +48,90 @@ def test_an_empty_result_says_what_to_try(client, categories, index_all):
     assert "Remove the filters and search everything." in response.content.decode()
 
 
-def test_the_csv_export_holds_the_whole_result_set(client, categories, index_all):
+def csv_rows(response):
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(body)))
+
+
+def test_the_csv_export_holds_the_whole_result_set(
+    client, categories, index_all, monkeypatch
+):
+    from search import views
+
     for number in range(25):
         factories.recall(product=f"=玩具 {number}")
     index_all()
+    # Whatever one request to the backend may return, the file has it all.
+    monkeypatch.setattr(views, "EXPORT_CHUNK", 10, raising=False)
+    monkeypatch.setattr(views, "MAX_PER_PAGE", 10, raising=False)
 
     response = client.get("/search/export.csv", {"q": "玩具"})
 
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = csv_rows(response)
     assert response["Content-Type"].startswith("text/csv")
     assert rows[0] == ["type", "title", "date", "url", "summary"]
     assert len(rows) == 26
+    assert len({row[3] for row in rows[1:]}) == 25
     assert rows[1][1].startswith("'=")  # never run as a spreadsheet formula
+
+
+def test_the_csv_export_during_an_outage_is_the_apology_page(client, settings, db):
+    settings.HERALD_SEARCH_BACKEND = "tests.search.failing.DownBackend"
+
+    response = client.get("/search/export.csv", {"q": "玩具"})
+
+    assert response.status_code == 503
+    assert 'href="/recalls/"' in response.content.decode()
+
+
+def test_an_outage_in_the_middle_of_the_export_says_the_file_is_incomplete(
+    client, categories, index_all, settings, monkeypatch
+):
+    from search import views
+
+    for number in range(5):
+        factories.recall(product=f"玩具 {number}")
+    index_all()
+    monkeypatch.setattr(views, "EXPORT_CHUNK", 2)
+    settings.HERALD_SEARCH_BACKEND = "tests.search.failing.FailingAfterFirstSearch"
+    client.cookies["django_language"] = "en"
+
+    rows = csv_rows(client.get("/search/export.csv", {"q": "玩具"}))
+
+    assert len(rows) == 1 + 2 + 1
+    assert "incomplete" in rows[-1][1]
+
+
+def test_a_page_past_the_last_shows_the_last_page(client, categories, index_all):
+    for number in range(25):
+        factories.recall(product=f"玩具 {number}")
+    index_all()
+
+    response = client.get("/search/", {"q": "玩具", "page": "999"})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.split('class="results"')[1].split("</ol>")[0].count("<li") == 5
+    assert response.context["pages"].number == 2
+
+
+def test_a_locked_database_shows_the_apology_page(
+    client, categories, index_all, monkeypatch
+):
+    from django.db import OperationalError
+
+    from search.backends import database
+
+    index_all()
+
+    def locked():
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(database, "_facet_sql", locked)
+
+    response = client.get("/search/", {"q": "玩具"})
+
+    assert response.status_code == 503
 
 
 @freeze_time("2025-03-09 17:30:00")  # 01:30 on 10 March in Shanghai
