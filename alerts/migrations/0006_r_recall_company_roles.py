@@ -74,6 +74,17 @@ def forward(apps, schema_editor):
             )
 
 
+def backward(apps, schema_editor):
+    # Roles have nowhere to go; the links themselves are kept.
+    RecallEntry = apps.get_model("alerts", "RecallEntry")
+    RecallCompany = apps.get_model("alerts", "RecallCompany")
+    Link = RecallEntry.companies.through
+    pairs = set(RecallCompany.objects.values_list("recall_id", "company_id"))
+    Link.objects.bulk_create(
+        Link(recallentry_id=recall, company_id=company) for recall, company in pairs
+    )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("alerts", "0005_merge_registers_and_workflow"),
@@ -186,7 +197,7 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(forward, migrations.RunPython.noop),
+        migrations.RunPython(forward, backward),
         migrations.RemoveField(model_name="recallentry", name="companies"),
         migrations.AddField(
             model_name="recallentry",
