@@ -156,6 +156,7 @@ def test_recall_and_company_pages_say_what_part_each_company_played(client, cate
     maker = Company.objects.create(name="示例制造厂")
     RecallCompany.objects.create(recall=recall, company=importer, role="importer")
     RecallCompany.objects.create(recall=recall, company=maker, role="manufacturer")
+    client.cookies["django_language"] = "en"
 
     recall_page = client.get(f"/recalls/{recall.pk}/").content.decode()
     company_page = client.get(f"/companies/{importer.pk}/").content.decode()
@@ -176,6 +177,7 @@ def test_a_recall_dated_only_by_its_year_shows_the_year_alone(client, categories
         recall_date=datetime.date(2022, 1, 1),
         recall_date_precision="year",
     )
+    client.cookies["django_language"] = "en"
 
     page = client.get(f"/recalls/{recall.pk}/").content.decode()
     listing = client.get("/recalls/").content.decode()
