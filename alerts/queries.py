@@ -3,7 +3,14 @@
 from django.db.models import F, Q
 
 from .choices import PUBLIC_KINDS, NoticeKind
-from .models import BlacklistEntry, Notice, ProductCategory, RecallEntry, WarningPage
+from .models import (
+    BlacklistEntry,
+    Notice,
+    ProductCategory,
+    RecallCompany,
+    RecallEntry,
+    WarningPage,
+)
 
 WARNING_FILTERS = ("level", "kind", "category", "origin", "status")
 # What a notice answers itself rather than by its warning's state now.
@@ -99,7 +106,27 @@ def filter_recalls(recalls, filters):
 
 
 def public_blacklist():
-    return BlacklistEntry.objects.filter(live=True, removed_on__isnull=True)
+    """Entries on the public list today: a removal takes effect on its date."""
+    return BlacklistEntry.objects.listed()
+
+
+def recall_companies(recall):
+    """The companies a recall names, each link with its role."""
+    return RecallCompany.objects.filter(recall=recall).select_related("company")
+
+
+def company_recalls(company):
+    """(recall, [role labels]) of the public recalls naming a company, newest
+    first."""
+    links = (
+        RecallCompany.objects.filter(company=company, recall__in=public_recalls())
+        .select_related("recall")
+        .order_by(F("recall__recall_date").desc(nulls_last=True), "-recall_id", "id")
+    )
+    recalls = {}
+    for link in links:
+        recalls.setdefault(link.recall, []).append(link.get_role_display())
+    return list(recalls.items())
 
 
 def company_warnings(company):

@@ -22,7 +22,8 @@ def _announce_register_change(sender, instance, **kwargs):
     label = sender._meta.label_lower
     pk = instance.pk
     live = instance.live and kwargs.get("signal") is not post_delete
-    if getattr(instance, "removed_on", None):
+    # A removal dated in the future leaves the entry public until that day.
+    if isinstance(instance, BlacklistEntry) and instance.is_removed():
         live = False
     transaction.on_commit(
         lambda: public_record_changed.send(sender, model_label=label, pk=pk, live=live)

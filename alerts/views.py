@@ -15,7 +15,7 @@ def _page(request, queryset, per_page=25):
 
 @require_GET
 def recall_list(request):
-    recalls = queries.public_recalls()
+    recalls = queries.filter_recalls(queries.public_recalls(), {})
     q = request.GET.get("q", "").strip()
     if q:
         recalls = queries.search_text_filter(
@@ -35,7 +35,11 @@ def recall_detail(request, pk):
     return render(
         request,
         "alerts/recall_detail.html",
-        {"recall": recall, "related_warnings": related},
+        {
+            "recall": recall,
+            "company_links": queries.recall_companies(recall),
+            "related_warnings": related,
+        },
     )
 
 
@@ -59,12 +63,16 @@ def company_detail(request, pk):
     context = {
         "company": company,
         "warnings": queries.company_warnings(company),
-        "recalls": queries.public_recalls().filter(companies=company),
+        "recalls": queries.company_recalls(company),
         "blacklist": queries.public_blacklist().filter(company=company),
     }
     # A company only named by entries since removed from the blacklist, or by
     # drafts, has no public page.
-    if not any(context[k].exists() for k in ("warnings", "recalls", "blacklist")):
+    if not (
+        context["recalls"]
+        or context["warnings"].exists()
+        or context["blacklist"].exists()
+    ):
         raise Http404("No public record names this company.")
     return render(request, "alerts/company_detail.html", context)
 

@@ -1,9 +1,13 @@
 """Where staff edit categories, the registers and companies in the admin."""
 
+import django_filters
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.widgets import BooleanRadioSelect
 from wagtail.log_actions import LogFormatter, log
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
@@ -36,13 +40,44 @@ class RecallEntryViewSet(SnippetViewSet):
     search_backend_name = None
 
 
+class BlacklistEntryFilterSet(WagtailFilterSet):
+    due_for_removal = django_filters.BooleanFilter(
+        label=_("Due for removal"),
+        method="filter_due_for_removal",
+        widget=BooleanRadioSelect,
+        help_text=_(
+            "Listing period over but not removed: nothing removes an entry by "
+            "itself, staff decide."
+        ),
+    )
+
+    class Meta:
+        model = BlacklistEntry
+        fields = ["removal_reason", "live"]
+
+    def filter_due_for_removal(self, queryset, name, value):
+        if value is None:
+            return queryset
+        due = BlacklistEntry.objects.due_for_removal(timezone.localdate())
+        if value:
+            return queryset.filter(pk__in=due.values("pk"))
+        return queryset.exclude(pk__in=due.values("pk"))
+
+
 class BlacklistEntryViewSet(SnippetViewSet):
     model = BlacklistEntry
     icon = "cross"
     # Removed entries stay listed here, with their history, though the public
     # no longer sees them.
-    list_display = ["company_name", "credit_code", "listed_on", "removed_on", "live"]
-    list_filter = ["removal_reason", "live"]
+    list_display = [
+        "company_name",
+        "credit_code",
+        "listed_on",
+        "removal_due_on",
+        "removed_on",
+        "live",
+    ]
+    filterset_class = BlacklistEntryFilterSet
     search_fields = ["company_name", "credit_code", "decision_number"]
     search_backend_name = None
 

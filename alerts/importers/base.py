@@ -16,7 +16,7 @@ from django.db import transaction
 from django_countries import countries
 
 from ..codes import is_valid_gtin
-from ..models import Company, ProductCategory, RecallEntry
+from ..models import Company, ProductCategory, RecallCompany, RecallEntry
 
 logger = logging.getLogger(__name__)
 
@@ -99,13 +99,15 @@ COUNTRY_ALIASES = {
     "russia": "RU",
 }
 
-COMPANY_ROLES = (
-    "manufacturer",
-    "importer",
-    "distributor",
-    "retailer",
-    "recalling firm",
-)
+# How sources name a company's part in a recall, and the role Herald keeps.
+COMPANY_ROLES = {
+    "manufacturer": "manufacturer",
+    "importer": "importer",
+    "distributor": "distributor",
+    "retailer": "retailer",
+    "recalling firm": "other",
+    "exporter": "other",
+}
 
 
 class RowError(Exception):
@@ -232,8 +234,6 @@ RECALL_FIELDS = (
     "brand",
     "model",
     "batch",
-    "barcode",
-    "other_barcodes",
     "origin",
     "company_text",
     "defect",
@@ -243,72 +243,143 @@ RECALL_FIELDS = (
     "remedy_text",
     "units",
     "recall_type",
-    "recall_date",
     "status",
     "language",
 )
 
+DATE_PRECISION_RANK = {"year": 0, "day": 1}
+
 
 def save_recall(record):
-    """Create or update the entry `record` describes (a dict of model field
-    values plus `category_code`, `barcodes` and `companies`: a list of
-    names). Returns "created", "updated" or "unchanged"."""
-    _check_record(record)
-    barcodes = record.pop("barcodes", [])
-    record["barcode"] = barcodes[0] if barcodes else ""
-    record["other_barcodes"] = "\n".join(barcodes[1:])
-    category = category_for(record.pop("category_code", "") or "other")
-    company_names = [n for n in dict.fromkeys(record.pop("companies", [])) if n]
-    values = {name: record[name] for name in RECALL_FIELDS if name in record}
-    for name, value in values.items():
-        if isinstance(value, str):
-            limit = RecallEntry._meta.get_field(name).max_length
-            values[name] = value[:limit] if limit else value
+    """Create or update the entry `record` describes; return "created",
+    "updated" or "unchanged".
 
-    entry = RecallEntry.objects.filter(
-        source=record["source"], source_id=record["source_id"]
-    ).first()
+    A record is a dict of model field values plus `category_code`,
+    `barcodes`, `companies` (a list of (name, role) pairs) and, optionally:
+    `source_alias`, the weaker identifier an export without the source's own
+    number uses for the same recall; `fallback`, values that only fill a
+    field nothing better has filled (a title standing in for the product
+    name); and `recall_date_precision`.
+
+    Exports of one source differ in what they carry, so an import only ever
+    adds: an empty value never overwrites a filled one, and a date known to
+    the year never replaces one known to the day.
+    """
+    _check_record(record)
+    values = {name: record[name] for name in RECALL_FIELDS if name in record}
+    fallback = dict(record.get("fallback") or {})
+    for group in (values, fallback):
+        for name, value in group.items():
+            if isinstance(value, str):
+                limit = RecallEntry._meta.get_field(name).max_length
+                group[name] = value[:limit] if limit else value
+    companies = [
+        (name[:255], role)
+        for name, role in dict.fromkeys(record.get("companies", []))
+        if name
+    ]
+
+    entry = _find_entry(record)
+    outcome = "created" if entry is None else "updated"
     if entry is None:
         entry = RecallEntry(
             source=record["source"], source_id=record["source_id"], live=False
         )
-        outcome = "created"
-    else:
-        unchanged = (
-            entry.live
-            and entry.category_id == (category.pk if category else None)
-            and all(_same(getattr(entry, k), v) for k, v in values.items())
-            and sorted(entry.companies.values_list("name", flat=True))
-            == sorted(company_names)
-        )
-        if unchanged:
-            return "unchanged"
-        outcome = "updated"
-
+    before = _state(entry)
+    if record.get("source_alias"):
+        # This export knows the source's own number: it becomes the key, and
+        # the weaker one is kept for the exports that only know that.
+        entry.source_id = record["source_id"]
+        entry.source_alias = record["source_alias"]
     for name, value in values.items():
-        setattr(entry, name, value)
-    entry.category = category
+        if not _blank(value):
+            setattr(entry, name, value)
+    for name, value in fallback.items():
+        if _blank(getattr(entry, name)) and not _blank(value):
+            setattr(entry, name, value)
+    _merge_date(entry, record)
+    barcodes = record.get("barcodes") or []
+    if barcodes:
+        entry.barcode = barcodes[0]
+        entry.other_barcodes = "\n".join(barcodes[1:])
+    category = category_for(record.get("category_code") or "other")
+    # "other" is what a description that names no category gets: it never
+    # replaces a category an earlier export found.
+    if entry.category_id is None or (category and category.code != "other"):
+        entry.category = category
+    if companies:
+        entry.company_roles = [
+            RecallCompany(company=company, role=role)
+            for company, role in zip(
+                _companies(name for name, _role in companies),
+                (role for _name, role in companies),
+                strict=True,
+            )
+        ]
+    if outcome == "updated" and entry.live and _state(entry) == before:
+        return "unchanged"
+
     try:
-        entry.full_clean(exclude=["companies", "warnings"], validate_unique=False)
+        entry.full_clean(
+            exclude=["companies", "warnings", "company_roles"], validate_unique=False
+        )
     except ValidationError as error:
         name, messages = next(iter(error.message_dict.items()))
         raise RowError(name, "; ".join(messages)) from error
     entry.save()
-    entry.companies.set(_companies(company_names))
     entry.save_revision(log_action=True).publish()
     return outcome
 
 
-def _same(current, new):
-    if current in (None, "") and new in (None, ""):
-        return True
-    return str(current) == str(new)
+def _find_entry(record):
+    """The entry a record describes, under whichever identifier it was first
+    stored."""
+    entries = RecallEntry.objects.filter(source=record["source"])
+    key, alias = record["source_id"], record.get("source_alias")
+    entry = entries.filter(source_id=key).first()
+    if entry is None and alias:
+        # Stored earlier from an export that knew only the weaker identifier.
+        entry = entries.filter(source_id=alias).first()
+    if entry is None:
+        # Stored under the source's number; this export only knows the alias.
+        entry = entries.filter(source_alias=key).first()
+    return entry
+
+
+def _state(entry):
+    names = (
+        "source_id",
+        "source_alias",
+        *RECALL_FIELDS,
+        "barcode",
+        "other_barcodes",
+        "category_id",
+        "recall_date",
+        "recall_date_precision",
+    )
+    fields = tuple(str(getattr(entry, name) or "") for name in names)
+    roles = sorted((link.company.name, link.role) for link in entry.company_roles.all())
+    return fields, roles
+
+
+def _blank(value):
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _merge_date(entry, record):
+    date = record.get("recall_date")
+    if date is None:
+        return
+    precision = record.get("recall_date_precision") or "day"
+    current = DATE_PRECISION_RANK.get(entry.recall_date_precision, 1)
+    if entry.recall_date is None or DATE_PRECISION_RANK[precision] >= current:
+        entry.recall_date = date
+        entry.recall_date_precision = precision
 
 
 def _companies(names):
     companies = []
     for name in names:
-        name = name[:255]
         company = Company.objects.filter(name=name).first()
         if company is None:
             company = Company.objects.create(name=name)
@@ -319,7 +390,8 @@ def _companies(names):
 def _check_record(record):
     if not clean_text(record.get("source_id")):
         raise RowError("source_id", "the record has no identifier")
-    if not clean_text(record.get("product")):
+    fallback = record.get("fallback") or {}
+    if not clean_text(record.get("product") or fallback.get("product")):
         raise RowError("product", "the product name is empty")
 
 

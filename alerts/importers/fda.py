@@ -1,12 +1,26 @@
 """US FDA and USDA-FSIS food recalls, as the JSON list the shared data holds.
 
-A record is identified by its `uid`; its notice number, where FSIS gives
-one, is kept with the batch so it can be looked up exactly.
+A USDA (FSIS) record is identified by its recall number ("013-2025",
+"PHA-05012025-01"), which is also kept with the batch so it can be looked up
+exactly; the export gives two different FSIS recalls the same `uid`. An FDA
+record has no recall number in the export and is identified by its `uid`.
+
+The export has no country field: the origin is taken from a title that says
+where the product was imported from, and is otherwise left unknown (the
+impacted states say where it was sold, not where it was made).
 """
 
 import datetime
+import re
 
-from .base import RowError, clean_text, guess_category, guess_hazard, json_items
+from .base import (
+    RowError,
+    clean_text,
+    country_code,
+    guess_category,
+    guess_hazard,
+    json_items,
+)
 
 SOURCE = "fda"
 
@@ -30,18 +44,21 @@ def record_from(item):
     reason = clean_text(item.get("recall_reason"))
     company = clean_text(item.get("company_name"))
     classification = clean_text(item.get("recall_classification"))
+    notice = clean_text(item.get("notice_id_number"))
     return {
         "source": SOURCE,
-        "source_id": uid,
+        "source_id": notice if item.get("agency") == "USDA" and notice else uid,
         "source_url": clean_text(item.get("recall_url"))[:500],
         "product": title or description[:200],
         "brand": clean_text(item.get("brand_name")),
         "model": description,
-        "batch": clean_text(item.get("notice_id_number")),
+        "batch": notice,
         "barcodes": [],
         "category_code": guess_category("food " + title, description),
-        "origin": "US",
-        "companies": [company] if company else [],
+        "origin": _imported_from(title),
+        # The firm that announced the recall; the export does not say whether
+        # it made, imported or sold the product.
+        "companies": [(company, "other")] if company else [],
         "company_text": company,
         "defect": reason,
         "hazard": guess_hazard(reason),
@@ -58,6 +75,24 @@ def record_from(item):
         else "ongoing",
         "language": "en",
     }
+
+
+def _imported_from(title):
+    """The country a title says the product was imported from, or ''."""
+    found = re.search(r"imported from (.+)", title, re.IGNORECASE)
+    if not found:
+        return ""
+    words = re.sub(
+        r"(?i)^(the\s+)?(republic\s+of\s+(the\s+)?)?(union\s+of\s+)?",
+        "",
+        found.group(1),
+    ).split()
+    # The longest run of leading words that names a country.
+    for end in range(min(len(words), 4), 0, -1):
+        code = country_code(" ".join(words[:end]).strip(".,;"))
+        if code:
+            return code
+    return ""
 
 
 def _date(value):

@@ -4,10 +4,16 @@ Reads the raw consumer-product export (with Brand, Product and Companies
 blocks) and the cleaned consumer and food exports (Date, Item, Issue,
 Category). A record's identifier is its RA- number where it has one,
 otherwise a hash of its date and title, which do not change between exports.
+
+The cleaned exports drop the RA- number (and have no link or other number
+to recover it from), so every record also carries that hash as its alias:
+an entry first imported from the raw export under its RA- number is found
+again by the cleaned one, and the other way round.
 """
 
 import csv
 import datetime
+import re
 
 from .base import (
     COMPANY_ROLES,
@@ -50,20 +56,34 @@ def record_from(row):
     )
     issue = clean_text(row.get("Issue") or row.get("Food_Issue") or row.get("Issue:"))
     category = clean_text(row.get("Category"))
-    companies, origin = _companies(row.get("Companies", ""))
-    product = clean_text(row.get("Product")) or title
+    block = row.get("Companies", "")
+    companies, origin = _companies(block)
+    if not companies and _companies(row.get("Published by", ""))[0]:
+        # A few rows of the raw export are shifted one column to the right.
+        block = row.get("Published by", "")
+        companies, origin = _companies(block)
+    product = clean_text(row.get("Product"))
     kind = clean_text(row.get("Recall type") or row.get("Alert / recall type"))
+    # The same in every export of the record.
+    alias = "hc-" + stable_id(date, title)
     return {
         "source": SOURCE,
-        "source_id": identifier or "hc-" + stable_id(date, title),
+        "source_id": identifier or alias,
+        "source_alias": alias if identifier else "",
         "product": product,
+        # An export without the product column names the recall by its title
+        # alone; that never replaces the product name another export gave.
+        "fallback": {"product": title},
         "brand": clean_text(row.get("Brand")),
         "category_code": guess_category(
-            category.split(" - ", 1)[-1], product, title, row.get("Recall Category")
+            category.split(" - ", 1)[-1],
+            product or title,
+            title,
+            row.get("Recall Category"),
         ),
         "origin": origin,
         "companies": companies,
-        "company_text": clean_text(row.get("Companies", "")),
+        "company_text": clean_text(block),
         "defect": title,
         "hazard": guess_hazard(issue, title),
         "hazard_text": issue.replace("Consumer products - ", ""),
@@ -90,17 +110,50 @@ def _units(value):
 
 
 def _companies(block):
-    """Company names and the manufacturer's country from the Companies
-    column: blocks of role, name, address lines."""
-    lines = [clean_text(line) for line in (block or "").splitlines()]
-    lines = [line for line in lines if line]
-    names, origin, role = [], "", None
-    for index, line in enumerate(lines):
-        if line.lower() in COMPANY_ROLES:
-            role = line.lower()
-            if index + 1 < len(lines):
-                names.append(lines[index + 1])
+    """(name, role) pairs and the manufacturer's country from a Companies
+    block: a role line ("Importer", "Distributor & Importer"), then one or
+    more companies, each a name and its address lines, apart by blank lines.
+    """
+    pairs, origin = [], ""
+    roles, expect_name = [], False
+    for raw_line in (block or "").splitlines():
+        line = clean_text(raw_line)
+        if not line:
+            expect_name = bool(roles)
             continue
-        if role == "manufacturer" and not origin:
+        named = _roles(line)
+        if named is not None:
+            roles, expect_name = named, True
+            continue
+        if line.lower() == "place of origin":
+            roles, expect_name = ["origin"], False
+            continue
+        if roles == ["origin"]:
+            origin = origin or _place_of_origin(line)
+            continue
+        if expect_name and roles:
+            pairs.extend((line, COMPANY_ROLES[role]) for role in roles)
+            expect_name = False
+            continue
+        if "manufacturer" in roles and not origin:
             origin = country_code(line)
-    return names, origin
+    return list(dict.fromkeys(pairs)), origin
+
+
+def _roles(line):
+    """The roles a line of a Companies block names, or None if it names
+    none: "Distributors", "Distributor & Importer", "Importer:"."""
+    parts = re.split(r"\s*(?:/|&|,|\band\b)\s*", line.lower().rstrip(":").strip())
+    roles = []
+    for part in parts:
+        part = part.strip()
+        if part.endswith("s") and part[:-1] in COMPANY_ROLES:
+            part = part[:-1]
+        if part not in COMPANY_ROLES:
+            return None
+        roles.append(part)
+    return roles or None
+
+
+def _place_of_origin(line):
+    return country_code(re.sub(r"(?i)^(manufactured|made) in\s+", "", line))

@@ -16,7 +16,7 @@ Recalls (`import_recalls FILE --format csv`), keyed by `reference`:
 | brand, model, batch | | as printed on the product |
 | barcode | | GTIN-8/12/13/14 with a valid check digit; several separated by spaces |
 | origin | | country of origin: ISO code (`CN`) or English name |
-| manufacturer, importer, distributor | | company names; each becomes a company record |
+| manufacturer, importer, distributor, retailer | | company names, in that role |
 | defect | | what is wrong with the product |
 | hazard | | health, physical, chemical, biological, environmental or counterfeit |
 | remedy | | repair, replace, refund or other |
@@ -154,7 +154,7 @@ def recall_record(row):
     origin = row.get("origin", "")
     if origin and not country_code(origin):
         raise RowError("origin", f"{origin!r} is no country we know")
-    roles = ("manufacturer", "importer", "distributor")
+    roles = ("manufacturer", "importer", "distributor", "retailer")
     return {
         "source": SOURCE,
         "source_id": row["reference"],
@@ -166,7 +166,7 @@ def recall_record(row):
         "barcodes": barcodes,
         "category_code": row["category"],
         "origin": country_code(origin),
-        "companies": [row[r] for r in roles if row.get(r)],
+        "companies": [(row[r], r) for r in roles if row.get(r)],
         "company_text": "\n".join(f"{r}: {row[r]}" for r in roles if row.get(r)),
         "defect": row.get("defect", ""),
         "hazard": hazard,

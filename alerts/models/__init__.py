@@ -3,7 +3,7 @@
 from ..workflows import AnotherApproverTask  # noqa: E402  (a model of this app)
 from .categories import ProductCategory
 from .notices import Notice
-from .registers import BlacklistEntry, Company, RecallEntry
+from .registers import BlacklistEntry, Company, RecallCompany, RecallEntry
 from .warnings import HomePage, ReferenceCounter, WarningIndexPage, WarningPage
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "HomePage",
     "Notice",
     "ProductCategory",
+    "RecallCompany",
     "RecallEntry",
     "ReferenceCounter",
     "WarningIndexPage",

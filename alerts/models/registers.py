@@ -1,7 +1,12 @@
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin
 from wagtail.search import index
 
@@ -9,18 +14,34 @@ from ..choices import Hazard
 from ..codes import validate_credit_code, validate_gtin
 
 
+class CreditCodeField(models.CharField):
+    """A unified social credit code, kept in upper case however it was typed:
+    the check accepts lower case, and one company must not be stored twice."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 18)
+        kwargs.setdefault("validators", [validate_credit_code])
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value or not value.strip():
+            return None if self.null else ""
+        return value.strip().upper()
+
+    def pre_save(self, model_instance, add):
+        value = self.to_python(getattr(model_instance, self.attname))
+        setattr(model_instance, self.attname, value)
+        return value
+
+
 class Company(models.Model):
     """A company named by warnings, recall entries or the blacklist."""
 
     name = models.CharField(_("name"), max_length=255)
     name_en = models.CharField(_("name (English)"), max_length=255, blank=True)
-    credit_code = models.CharField(
-        _("unified social credit code"),
-        max_length=18,
-        blank=True,
-        null=True,
-        unique=True,
-        validators=[validate_credit_code],
+    credit_code = CreditCodeField(
+        _("unified social credit code"), blank=True, null=True, unique=True
     )
     country = CountryField(_("country"), blank=True)
     region = models.CharField(_("region"), max_length=100, blank=True)
@@ -35,7 +56,7 @@ class Company(models.Model):
 
 
 class RecallEntry(
-    DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, models.Model
+    DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, ClusterableModel
 ):
     """缺陷召回: a recall of a defective product, found by the public through
     search. Imported in bulk from official sources or written by staff."""
@@ -55,8 +76,22 @@ class RecallEntry(
         COMPLETED = "completed", _("Completed")
         WITHDRAWN = "withdrawn", _("Withdrawn by the source")
 
+    class DatePrecision(models.TextChoices):
+        DAY = "day", _("Exact day")
+        YEAR = "year", _("Year only")
+
     source = models.CharField(_("source"), max_length=32, default="herald")
     source_id = models.CharField(_("identifier at the source"), max_length=128)
+    source_alias = models.CharField(
+        _("other identifier at the source"),
+        max_length=128,
+        blank=True,
+        db_index=True,
+        help_text=_(
+            "How an export that lacks the identifier above names the same "
+            "recall, so that importing it updates this entry."
+        ),
+    )
     source_url = models.URLField(_("source link"), max_length=500, blank=True)
     product = models.CharField(_("product"), max_length=500)
     brand = models.CharField(_("brand"), max_length=255, blank=True)
@@ -80,7 +115,11 @@ class RecallEntry(
     )
     origin = CountryField(_("country of origin"), blank=True)
     companies = models.ManyToManyField(
-        Company, verbose_name=_("companies"), blank=True, related_name="recalls"
+        Company,
+        verbose_name=_("companies"),
+        blank=True,
+        related_name="recalls",
+        through="alerts.RecallCompany",
     )
     company_text = models.TextField(_("companies as published"), blank=True)
     defect = models.TextField(_("defect"), blank=True)
@@ -100,6 +139,16 @@ class RecallEntry(
         default=RecallType.VOLUNTARY,
     )
     recall_date = models.DateField(_("recall date"), null=True, blank=True)
+    recall_date_precision = models.CharField(
+        _("precision of the recall date"),
+        max_length=8,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text=_(
+            "Year only: the source gives no day, and the date is the 1st of "
+            "January of the year it names."
+        ),
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.ONGOING
     )
@@ -112,6 +161,49 @@ class RecallEntry(
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("product"),
+                FieldRowPanel([FieldPanel("brand"), FieldPanel("model")]),
+                FieldPanel("batch"),
+                FieldRowPanel([FieldPanel("barcode"), FieldPanel("other_barcodes")]),
+                FieldRowPanel([FieldPanel("category"), FieldPanel("origin")]),
+            ],
+            heading=_("Product"),
+        ),
+        InlinePanel("company_roles", heading=_("Companies"), label=_("Company")),
+        FieldPanel("company_text"),
+        MultiFieldPanel(
+            [
+                FieldPanel("defect"),
+                FieldRowPanel([FieldPanel("hazard"), FieldPanel("hazard_text")]),
+                FieldRowPanel([FieldPanel("remedy"), FieldPanel("remedy_text")]),
+                FieldPanel("units"),
+            ],
+            heading=_("Defect and remedy"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [FieldPanel("recall_date"), FieldPanel("recall_date_precision")]
+                ),
+                FieldRowPanel([FieldPanel("recall_type"), FieldPanel("status")]),
+                FieldPanel("language"),
+                FieldPanel("warnings"),
+            ],
+            heading=_("Recall"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("source"), FieldPanel("source_id")]),
+                FieldPanel("source_alias"),
+                FieldPanel("source_url"),
+            ],
+            heading=_("Source"),
+        ),
+    ]
 
     # Wagtail's own index serves the admin's search box; the public searches
     # through `search/`.
@@ -159,6 +251,67 @@ class RecallEntry(
     def barcodes(self):
         return [c for c in [self.barcode, *self.other_barcodes.split()] if c]
 
+    @property
+    def date_is_year_only(self):
+        return self.recall_date_precision == self.DatePrecision.YEAR
+
+
+class RecallCompany(models.Model):
+    """A company a recall names, and the part it plays in it."""
+
+    class Role(models.TextChoices):
+        MANUFACTURER = "manufacturer", _("Manufacturer")
+        IMPORTER = "importer", _("Importer")
+        DISTRIBUTOR = "distributor", _("Distributor")
+        RETAILER = "retailer", _("Retailer")
+        OTHER = "other", _("Other")
+
+    recall = ParentalKey(
+        RecallEntry, on_delete=models.CASCADE, related_name="company_roles"
+    )
+    company = models.ForeignKey(
+        Company,
+        verbose_name=_("company"),
+        on_delete=models.CASCADE,
+        related_name="recall_roles",
+    )
+    # "Other" where the source names a company without saying what it did
+    # (a recalling firm, an exporter).
+    role = models.CharField(
+        _("role"), max_length=16, choices=Role.choices, default=Role.OTHER
+    )
+
+    panels = [FieldPanel("company"), FieldPanel("role")]
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recall", "company", "role"], name="recall_company_role_once"
+            )
+        ]
+        verbose_name = _("company of a recall")
+        verbose_name_plural = _("companies of recalls")
+
+    def __str__(self):
+        return f"{self.company} ({self.get_role_display()})"
+
+
+class BlacklistQuerySet(models.QuerySet):
+    def listed(self, on=None):
+        """Live entries on the public list on a day (today, in the site's
+        zone, unless told): a removal dated later has not happened yet."""
+        on = on or timezone.localdate()
+        return self.filter(live=True).filter(
+            Q(removed_on__isnull=True) | Q(removed_on__gt=on)
+        )
+
+    def due_for_removal(self, on=None):
+        """Entries whose listing period has run out but which nobody has
+        removed: staff decide, nothing removes them by itself."""
+        on = on or timezone.localdate()
+        return self.filter(removal_due_on__lte=on, removed_on__isnull=True)
+
 
 class BlacklistEntry(
     DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, models.Model
@@ -179,11 +332,7 @@ class BlacklistEntry(
         related_name="blacklist_entries",
     )
     company_name = models.CharField(_("company name as listed"), max_length=255)
-    credit_code = models.CharField(
-        _("unified social credit code"),
-        max_length=18,
-        validators=[validate_credit_code],
-    )
+    credit_code = CreditCodeField(_("unified social credit code"))
     region = models.CharField(_("region"), max_length=100, blank=True)
     violation = models.TextField(_("violation"))
     legal_basis = models.TextField(_("legal basis"), blank=True)
@@ -202,6 +351,8 @@ class BlacklistEntry(
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BlacklistQuerySet.as_manager()
 
     search_fields = [
         index.SearchField("company_name", boost=4),
@@ -240,4 +391,18 @@ class BlacklistEntry(
 
     @property
     def is_listed(self):
-        return self.live and self.removed_on is None
+        return self.live and not self.is_removed()
+
+    def is_removed(self, on=None):
+        """Removed by `on` (today unless told): a removal dated in the future
+        leaves the entry listed until that day."""
+        on = on or timezone.localdate()
+        return self.removed_on is not None and self.removed_on <= on
+
+    @property
+    def is_due_for_removal(self):
+        return (
+            self.removed_on is None
+            and self.removal_due_on is not None
+            and self.removal_due_on <= timezone.localdate()
+        )

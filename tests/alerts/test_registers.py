@@ -1,8 +1,11 @@
 """Recall and blacklist registers: check digits, removal, company pages."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from freezegun import freeze_time
 
 from alerts.codes import (
     credit_code_check_character,
@@ -10,6 +13,7 @@ from alerts.codes import (
     is_valid_gtin,
     validate_gtin,
 )
+from alerts.models import Company, RecallCompany
 from tests import factories
 
 
@@ -96,3 +100,88 @@ def test_a_draft_recall_has_no_public_page(client, categories):
     recall = factories.recall(live=False)
 
     assert client.get(f"/recalls/{recall.pk}/").status_code == 404
+
+
+def test_a_credit_code_typed_in_lower_case_is_kept_in_upper_case(categories):
+    entry = factories.blacklist_entry(credit_code="91330100ma2dem001h")
+
+    entry.refresh_from_db()
+    entry.company.refresh_from_db()
+
+    assert entry.credit_code == "91330100MA2DEM001H"
+    assert entry.company.credit_code == "91330100MA2DEM001H"
+    entry.credit_code = " 91330100ma2dem001h "
+    entry.full_clean()
+    assert entry.credit_code == "91330100MA2DEM001H"
+
+
+@freeze_time("2026-03-09 17:30:00")  # 01:30 on 10 March in Shanghai
+def test_an_entry_removed_from_a_later_date_stays_listed_until_that_day(
+    client, categories
+):
+    entry = factories.blacklist_entry(
+        company_name="示例待移出公司",
+        removed_on=datetime.date(2026, 3, 11),
+        removal_reason="expiry",
+    )
+
+    listed_before = client.get("/blacklist/").content.decode()
+    page_before = client.get(f"/blacklist/{entry.pk}/")
+    with freeze_time("2026-03-10 16:00:00"):  # 00:00 on 11 March in Shanghai
+        listed_on_the_day = client.get("/blacklist/").content.decode()
+        page_on_the_day = client.get(f"/blacklist/{entry.pk}/")
+
+    assert "示例待移出公司" in listed_before
+    assert page_before.status_code == 200
+    assert "2026-03-11" in page_before.content.decode()
+    assert "示例待移出公司" not in listed_on_the_day
+    assert page_on_the_day.status_code == 404
+
+
+@freeze_time("2026-03-09 17:30:00")  # 01:30 on 10 March in Shanghai
+def test_a_removal_dated_today_in_shanghai_takes_effect_though_utc_is_a_day_behind(
+    client, categories
+):
+    entry = factories.blacklist_entry(
+        removed_on=datetime.date(2026, 3, 10), removal_reason="credit_repair"
+    )
+
+    assert client.get(f"/blacklist/{entry.pk}/").status_code == 404
+    assert not entry.is_listed
+
+
+def test_recall_and_company_pages_say_what_part_each_company_played(client, categories):
+    recall = factories.recall(product="示例滑板车", companies=[])
+    importer = Company.objects.create(name="示例进口商")
+    maker = Company.objects.create(name="示例制造厂")
+    RecallCompany.objects.create(recall=recall, company=importer, role="importer")
+    RecallCompany.objects.create(recall=recall, company=maker, role="manufacturer")
+    client.cookies["django_language"] = "en"
+
+    recall_page = client.get(f"/recalls/{recall.pk}/").content.decode()
+    company_page = client.get(f"/companies/{importer.pk}/").content.decode()
+
+    assert (
+        f'<a href="/companies/{importer.pk}/">示例进口商</a> · Importer' in recall_page
+    )
+    assert f'<a href="/companies/{maker.pk}/">示例制造厂</a> · Manufacturer' in (
+        recall_page
+    )
+    assert "示例滑板车" in company_page
+    assert "Role: Importer" in company_page
+
+
+def test_a_recall_dated_only_by_its_year_shows_the_year_alone(client, categories):
+    recall = factories.recall(
+        product="示例年份召回",
+        recall_date=datetime.date(2022, 1, 1),
+        recall_date_precision="year",
+    )
+    client.cookies["django_language"] = "en"
+
+    page = client.get(f"/recalls/{recall.pk}/").content.decode()
+    listing = client.get("/recalls/").content.decode()
+
+    assert "2022-01-01" not in page and "2022-01-01" not in listing
+    assert "2022 (year only: the source gives no day)" in page
+    assert '<td class="date">2022</td>' in listing
