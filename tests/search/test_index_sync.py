@@ -1,7 +1,10 @@
 """The index follows publish, unpublish, edits of live records and deletes,
 after commit; an outage of the search server queues the change."""
 
+import datetime
 import logging
+
+from django.utils import timezone
 
 from search.backends.base import SearchQuery
 from search.models import PendingIndexUpdate
@@ -68,6 +71,20 @@ def test_removing_a_blacklist_entry_takes_it_out_of_public_search(
 
     assert found(backend, "示例移出公司") == []
     assert entry.revisions.count() == 1
+
+
+def test_a_removal_dated_later_leaves_the_blacklist_entry_in_public_search(
+    categories, backend, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = factories.blacklist_entry(company_name="示例稍后移出公司")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        entry.removed_on = timezone.localdate() + datetime.timedelta(days=3)
+        entry.removal_reason = "expiry"
+        entry.save_revision().publish()
+
+    assert found(backend, "示例稍后移出公司") == ["示例稍后移出公司"]
 
 
 def test_an_outage_queues_the_change_and_a_retry_applies_it(
