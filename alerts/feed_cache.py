@@ -13,6 +13,11 @@ fingerprint of the family's rows with its token, read with one aggregate
 query per request; when the fingerprint differs, the family is bumped here
 as the signal would have done, so no process serves a stale feed and
 Last-Modified moves on with the ETag.
+
+A blacklist entry also leaves the list when its removal day comes, with no
+save to send a signal. The version therefore remembers the local day it was
+made on; on the first request of a later day, if a removal fell due
+meanwhile, the blacklist family is bumped as if it had been edited.
 """
 
 import hashlib
@@ -62,7 +67,12 @@ def bump(family, seen=None):
         changed_at = max(changed_at, int(previous["changed_at"]) + 1)
     if seen is None and not cache_is_shared():
         seen = fingerprint(family)
-    state = {"token": uuid.uuid4().hex, "changed_at": changed_at, "seen": seen}
+    state = {
+        "token": uuid.uuid4().hex,
+        "changed_at": changed_at,
+        "seen": seen,
+        "day": _today(),
+    }
     cache.set(_version_key(family), state, timeout=None)
     logger.info("Feed cache renewed: %s", family, extra={"feed_family": family})
     return state
@@ -79,13 +89,36 @@ def current_version(family):
             "token": uuid.uuid4().hex,
             "changed_at": timezone.now().timestamp(),
             "seen": seen,
+            "day": _today(),
         }
         cache.add(_version_key(family), fresh, timeout=None)
         state = cache.get(_version_key(family)) or fresh
     if not shared and state.get("seen") != seen:
         # Changed by another process: no signal told this one.
         state = bump(family, seen=seen)
+    elif family == "blacklist" and state.get("day") != _today():
+        state = _turn_the_day(family, state, seen)
     return state["token"], state["changed_at"]
+
+
+def _today():
+    return timezone.localdate().isoformat()
+
+
+def _turn_the_day(family, state, seen):
+    """The first look at the blacklist's version on a new local day: bump it
+    when a removal fell due since the day it was made, otherwise keep the
+    cached feeds and only move the day on. One query a day, not a request."""
+    today = timezone.localdate()
+    since = state.get("day")
+    due = BlacklistEntry.objects.filter(live=True, removed_on__lte=today)
+    if since:
+        due = due.filter(removed_on__gt=since)
+    if since is None or due.exists():
+        return bump(family, seen=seen)
+    state = {**state, "day": today.isoformat()}
+    cache.set(_version_key(family), state, timeout=None)
+    return state
 
 
 def cache_is_shared():
@@ -109,8 +142,9 @@ def fingerprint(family):
             n=Count("id", filter=Q(live=True)), at=Max("updated_at")
         )
     else:
+        # Counted on today's list: a removal falling due changes the count.
         values = BlacklistEntry.objects.aggregate(
-            n=Count("id", filter=Q(live=True, removed_on__isnull=True)),
+            n=Count("id", filter=Q(pk__in=BlacklistEntry.objects.listed())),
             at=Max("updated_at"),
         )
     return hashlib.sha256(str(sorted(values.items())).encode()).hexdigest()[:16]

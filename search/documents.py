@@ -110,7 +110,7 @@ def public_documents():
     recalls = RecallEntry.objects.filter(live=True).select_related("category")
     for entry in recalls.order_by("pk").iterator(chunk_size=2000):
         yield recall_document(entry)
-    listed = BlacklistEntry.objects.filter(live=True, removed_on__isnull=True)
+    listed = BlacklistEntry.objects.listed()
     for entry in listed.select_related("company").order_by("pk").iterator(2000):
         yield blacklist_document(entry)
 
@@ -119,7 +119,7 @@ def public_document_count():
     return (
         WarningPage.objects.live().filter(kind__in=PUBLIC_KINDS).count()
         + RecallEntry.objects.filter(live=True).count()
-        + BlacklistEntry.objects.filter(live=True, removed_on__isnull=True).count()
+        + BlacklistEntry.objects.listed().count()
     )
 
 
@@ -132,8 +132,6 @@ def document_for(model_label, pk):
         entry = RecallEntry.objects.filter(pk=pk, live=True).first()
         return ("recall", recall_document(entry) if entry else None)
     if model_label == "alerts.blacklistentry":
-        entry = BlacklistEntry.objects.filter(
-            pk=pk, live=True, removed_on__isnull=True
-        ).first()
+        entry = BlacklistEntry.objects.listed().filter(pk=pk).first()
         return ("blacklist", blacklist_document(entry) if entry else None)
     return (None, None)

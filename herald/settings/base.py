@@ -174,6 +174,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "alerts.tasks.publish_scheduled_pages",
         "schedule": 60.0,
     },
+    # Hourly rather than daily: a daily interval counts from whenever beat
+    # started, not from local midnight, and a worker down at midnight would
+    # miss the day. Hourly, a removed entry leaves search within the hour,
+    # and the task is one small query when nothing is due.
+    "announce-blacklist-removals": {
+        "task": "alerts.tasks.announce_blacklist_removals",
+        "schedule": 3600.0,
+    },
     "sweep-pending-notices": {
         "task": "subscriptions.tasks.sweep_pending_notices",
         "schedule": 60.0,

@@ -405,6 +405,56 @@ def test_recall_and_blacklist_feeds_list_the_public_entries(client, db):
     )
 
 
+@pytest.mark.parametrize("shared", [True, False], ids=["redis", "local"])
+def test_a_cached_blacklist_feed_drops_an_entry_on_its_removal_day(
+    client, db, monkeypatch, shared
+):
+    # No save happens on the removal day: only the date may tell the cache.
+    monkeypatch.setattr(feed_cache, "cache_is_shared", lambda: shared)
+    with freeze_time("2026-03-09 15:00:00"):  # 23:00 on 9 March in Shanghai
+        factories.blacklist_entry(
+            company_name="十日移出公司",
+            listed_on=datetime.date(2025, 1, 1),
+            removed_on=datetime.date(2026, 3, 10),
+            removal_reason="expiry",
+        )
+        first = client.get("/feeds/blacklist.atom")
+        again = client.get("/feeds/blacklist.atom")
+
+    with freeze_time("2026-03-09 16:30:00"):  # 00:30 on 10 March in Shanghai
+        second = client.get(
+            "/feeds/blacklist.atom", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]
+        )
+
+    assert len(parse(first).entries) == 1
+    assert again["ETag"] == first["ETag"]
+    assert second.status_code == 200
+    assert parse(second).entries == []
+    assert parse_http_date(second["Last-Modified"]) > parse_http_date(
+        first["Last-Modified"]
+    )
+
+
+def test_a_new_day_without_a_removal_keeps_the_cached_blacklist_feed(
+    client, db, monkeypatch
+):
+    monkeypatch.setattr(feed_cache, "cache_is_shared", lambda: True)
+    with freeze_time("2026-03-09 15:00:00"):
+        factories.blacklist_entry(
+            listed_on=datetime.date(2025, 1, 1),
+            removed_on=datetime.date(2026, 4, 1),
+            removal_reason="expiry",
+        )
+        first = client.get("/feeds/blacklist.atom")
+
+    with freeze_time("2026-03-09 16:30:00"):
+        second = client.get(
+            "/feeds/blacklist.atom", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]
+        )
+
+    assert second.status_code == 304
+
+
 @pytest.mark.parametrize("url", [u for u in FEED_URLS if u.endswith(".atom")])
 def test_atom_feeds_hold_what_rfc_4287_requires(client, warning_index, url):
     page = factories.warning()

@@ -283,5 +283,8 @@ def test_every_periodic_task_of_alerts_in_the_beat_schedule_exists():
         if entry["task"].startswith("alerts.")
     }
 
-    assert names == {"alerts.tasks.publish_scheduled_pages"}
+    assert names == {
+        "alerts.tasks.publish_scheduled_pages",
+        "alerts.tasks.announce_blacklist_removals",
+    }
     assert names <= set(app.tasks)

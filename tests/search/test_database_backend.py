@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone, translation
 
 from search.backends.base import SearchQuery
+from search.documents import public_document_count
 from tests import factories
 
 
@@ -224,6 +225,20 @@ def test_drafts_and_removed_blacklist_entries_are_never_indexed(
 
     assert backend.search(SearchQuery(text="草稿玩具")).total == 0
     assert backend.search(SearchQuery(text="已移出示例公司")).total == 0
+
+
+def test_a_blacklist_entry_removed_from_a_later_day_is_rebuilt_into_the_index(
+    categories, backend, index_all
+):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    factories.blacklist_entry(
+        company_name="明日移出示例公司", removed_on=tomorrow, removal_reason="expiry"
+    )
+
+    index_all()
+
+    assert backend.search(SearchQuery(text="明日移出示例公司")).total == 1
+    assert public_document_count() == 1
 
 
 @pytest.mark.parametrize("text", ["!!!", "-", "*", '"', "😀"])

@@ -1,8 +1,13 @@
 """The index follows publish, unpublish, edits of live records and deletes,
 after commit; an outage of the search server queues the change."""
 
+import datetime
 import logging
 
+from django.utils import timezone
+from freezegun import freeze_time
+
+from alerts.tasks import announce_blacklist_removals
 from search.backends.base import SearchQuery
 from search.models import PendingIndexUpdate
 from search.tasks import retry_pending_index_updates
@@ -68,6 +73,59 @@ def test_removing_a_blacklist_entry_takes_it_out_of_public_search(
 
     assert found(backend, "示例移出公司") == []
     assert entry.revisions.count() == 1
+
+
+def test_a_removal_dated_later_leaves_the_blacklist_entry_in_public_search(
+    categories, backend, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = factories.blacklist_entry(company_name="示例稍后移出公司")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        entry.removed_on = timezone.localdate() + datetime.timedelta(days=3)
+        entry.removal_reason = "expiry"
+        entry.save_revision().publish()
+
+    assert found(backend, "示例稍后移出公司") == ["示例稍后移出公司"]
+
+
+def test_a_blacklist_entry_leaves_search_when_its_removal_day_is_announced(
+    categories, backend, django_capture_on_commit_callbacks
+):
+    with freeze_time("2026-03-09 15:00:00"):  # 23:00 on 9 March in Shanghai
+        with django_capture_on_commit_callbacks(execute=True):
+            factories.blacklist_entry(
+                company_name="十日移出示例公司",
+                listed_on=datetime.date(2025, 1, 1),
+                removed_on=datetime.date(2026, 3, 10),
+                removal_reason="expiry",
+            )
+        announce_blacklist_removals()
+        on_the_eve = found(backend, "十日移出示例公司")
+
+    with freeze_time("2026-03-09 16:30:00"):  # 00:30 on 10 March in Shanghai
+        before_the_task = found(backend, "十日移出示例公司")
+        announce_blacklist_removals()
+        announce_blacklist_removals()
+
+    assert on_the_eve == ["十日移出示例公司"]
+    assert before_the_task == ["十日移出示例公司"]
+    assert found(backend, "十日移出示例公司") == []
+
+
+def test_announcing_removals_leaves_entries_removed_later_in_search(
+    categories, backend, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.blacklist_entry(
+            company_name="下月移出示例公司",
+            removed_on=timezone.localdate() + datetime.timedelta(days=30),
+            removal_reason="expiry",
+        )
+
+    announce_blacklist_removals()
+
+    assert found(backend, "下月移出示例公司") == ["下月移出示例公司"]
 
 
 def test_an_outage_queues_the_change_and_a_retry_applies_it(
