@@ -1,6 +1,7 @@
 """Periodic work of the alerts app, run by Celery beat (or the worker loop)."""
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from django.core.management import call_command
@@ -10,6 +11,9 @@ from .models import BlacklistEntry
 from .signals import public_record_changed
 
 logger = logging.getLogger(__name__)
+
+# Removals this many days old are announced again by every run.
+ANNOUNCE_DAYS = 7
 
 
 @shared_task(name="alerts.tasks.publish_scheduled_pages", ignore_result=True)
@@ -32,10 +36,14 @@ def announce_blacklist_removals():
     A removal dated ahead is saved on an earlier day, when the entry was
     still listed; nothing is saved on the day itself, so no signal says so.
     Safe to run twice: each listener reads the entry as it stands and takes
-    it out again, which changes nothing the second time.
+    it out again, which changes nothing the second time. The last week is
+    announced, not just today, so a worker that was down on the day still
+    takes the entry out when it comes back.
     """
     today = timezone.localdate()
-    removed = BlacklistEntry.objects.filter(live=True, removed_on=today)
+    removed = BlacklistEntry.objects.filter(
+        live=True, removed_on__range=(today - timedelta(days=ANNOUNCE_DAYS), today)
+    )
     pks = list(removed.order_by("pk").values_list("pk", flat=True))
 
     for pk in pks:

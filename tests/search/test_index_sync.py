@@ -113,6 +113,24 @@ def test_a_blacklist_entry_leaves_search_when_its_removal_day_is_announced(
     assert found(backend, "十日移出示例公司") == []
 
 
+def test_a_removal_missed_while_the_worker_was_down_is_announced_days_later(
+    categories, backend, django_capture_on_commit_callbacks
+):
+    with freeze_time("2026-03-09 15:00:00"):  # 23:00 on 9 March in Shanghai
+        with django_capture_on_commit_callbacks(execute=True):
+            factories.blacklist_entry(
+                company_name="停机错过示例公司",
+                listed_on=datetime.date(2025, 1, 1),
+                removed_on=datetime.date(2026, 3, 10),
+                removal_reason="expiry",
+            )
+
+    with freeze_time("2026-03-12 02:00:00"):  # 10:00 on 12 March in Shanghai
+        announce_blacklist_removals()
+
+    assert found(backend, "停机错过示例公司") == []
+
+
 def test_announcing_removals_leaves_entries_removed_later_in_search(
     categories, backend, django_capture_on_commit_callbacks
 ):
