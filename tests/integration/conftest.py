@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TWILIO_SPEC = ROOT.parent / "shared" / "data" / "twilio" / "twilio_api_v2010.json"
 NODE_DIR = ROOT / ".cache" / "node"
 PRISM = NODE_DIR / "node_modules" / ".bin" / "prism"
+PRISM_VERSION = "5.14.2"
 ARTIFACTS = ROOT / "test-artifacts"
 TWILIO_SID = "AC" + "0" * 32
 TWILIO_TOKEN = "integration-auth-token"
@@ -152,7 +153,13 @@ def prism():
     if not PRISM.exists():
         NODE_DIR.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "@stoplight/prism-cli@5"],
+            [
+                "npm",
+                "install",
+                "--no-audit",
+                "--no-fund",
+                f"@stoplight/prism-cli@{PRISM_VERSION}",
+            ],
             cwd=NODE_DIR,
             check=True,
             timeout=600,
