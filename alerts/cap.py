@@ -88,6 +88,13 @@ def cap_reference(notice):
     )
 
 
+def sender_name(language):
+    """The authority's name in `language`, read at call time."""
+    if language == "zh-CN":
+        return settings.HERALD_AUTHORITY_NAME
+    return settings.HERALD_AUTHORITY_NAME_EN or settings.HERALD_AUTHORITY_NAME
+
+
 def notice_url(notice):
     return settings.HERALD_BASE_URL + notice.warning.notice_path(notice.sequence)
 
@@ -174,7 +181,7 @@ def _info(alert, notice, warning, language):
     _sub(info, "effective", cap_time(effective or warning.start_time))
     if warning.review_date and not lifting:
         _sub(info, "expires", cap_time(warning.review_date))
-    _sub(info, "senderName", settings.HERALD_AUTHORITY_NAME)
+    _sub(info, "senderName", sender_name(language))
     headline, description, advice = _texts(notice, warning, language)
     _sub(info, "headline", headline)
     _sub(info, "description", description)

@@ -142,15 +142,20 @@ def warnings_feed(request, fmt):
 @feed_endpoint
 def cap_index(request):
     try:
-        filters = clean_filters(request.GET, WARNING_FILTER_CLEANERS)
+        filters, lang = _warning_params(request)
     except InvalidParameter as error:
         return _bad_request(error)
+    params = {**filters, **({"lang": lang} if lang != "zh" else {})}
 
     def build(self_url):
         notices = queries.public_notices(filters)[: feeds.FEED_SIZE]
-        return feeds.cap_index_feed(notices, self_url=self_url, filters=filters)
+        return feeds.cap_index_feed(
+            notices, self_url=self_url, filters=filters, lang=lang
+        )
 
-    return _serve(request, family="warnings", fmt="atom", params=filters, build=build)
+    return _serve(
+        request, family="warnings", fmt="atom", params=params, build=build, lang=lang
+    )
 
 
 @feed_endpoint
@@ -200,7 +205,7 @@ _BUILDABLE = {
         WARNING_FILTER_CLEANERS,
         True,
     ),
-    "cap": ({"atom": "/feeds/cap.atom"}, WARNING_FILTER_CLEANERS, False),
+    "cap": ({"atom": "/feeds/cap.atom"}, WARNING_FILTER_CLEANERS, True),
     "recalls": (
         {"rss": "/feeds/recalls.rss", "atom": "/feeds/recalls.atom"},
         RECALL_FILTER_CLEANERS,

@@ -299,7 +299,13 @@ def _feed(*, title, about, self_url, alternate_url, lang, updated):
     feed.title(xml_text(title))
     feed.subtitle(xml_text(about))
     feed.description(xml_text(about))
-    feed.author({"name": settings.HERALD_AUTHORITY_NAME})
+    feed.author(
+        {
+            "name": settings.HERALD_AUTHORITY_NAME_EN
+            if lang == "en"
+            else settings.HERALD_AUTHORITY_NAME
+        }
+    )
     # feedgen takes the RSS <link> from the last link added: self goes first.
     feed.link(href=self_url, rel="self")
     feed.link(href=alternate_url, rel="alternate", type="text/html")
@@ -432,35 +438,36 @@ def warnings_feed(notices, *, self_url, filters, lang="zh"):
     return feed
 
 
-def cap_index_feed(notices, *, self_url, filters):
-    """Atom index of CAP messages: one entry per notice, linking its cap.xml."""
+def cap_index_feed(notices, *, self_url, filters, lang="zh"):
+    """Atom index of CAP messages: one entry per notice, linking its cap.xml.
+    The entries speak `lang`; the message each links holds both languages."""
     base = settings.HERALD_BASE_URL
     notices = list(notices)
-    words = _WORDS["zh"]
-    updated = {notice.pk: notice_updated(notice, "zh") for notice in notices}
+    words = _WORDS[lang]
+    updated = {notice.pk: notice_updated(notice, lang) for notice in notices}
     feed = _feed(
-        title=words["cap"] + describe_filters(filters, "zh"),
+        title=words["cap"] + describe_filters(filters, lang),
         about=words["cap_about"],
         self_url=self_url,
         alternate_url=base + "/warnings/",
-        lang="zh",
+        lang=lang,
         updated=max(updated.values(), default=_EMPTY_FEED_UPDATED),
     )
     for notice in notices:
         issued = local_time(notice.issued_at)
         entry = feed.add_entry(order="append")
         entry.id(cap_entry_id(notice))
-        entry.title(xml_text(notice_title(notice, "zh")))
+        entry.title(xml_text(notice_title(notice, lang)))
         entry.link(href=base + notice.warning.public_path(), type="text/html")
         entry.link(
             href=base + notice_cap_path(notice),
             rel="alternate",
             type="application/cap+xml",
         )
-        entry.summary(xml_text(notice_summary(notice, "zh")))
+        entry.summary(xml_text(notice_summary(notice, lang)))
         entry.published(issued)
         entry.updated(updated[notice.pk])
-        _notice_categories(entry, notice, "zh")
+        _notice_categories(entry, notice, lang)
     return feed
 
 

@@ -26,6 +26,11 @@ from .sms_notice import worst_case_count, worst_case_frames
 LIFTING_CLOCK_SKEW = timedelta(minutes=5)
 HS_CODE = re.compile(r"^\d{4,10}$")
 HS_SEPARATORS = re.compile(r"[\s,，;；、]+")
+# Django's own message for a NUL typed into any text input, on every form of
+# the site (the public ones of subscriptions too). Herald's catalogue comes
+# first in LOCALE_PATHS and gives it a clearer Chinese wording than Django's;
+# naming it here keeps makemessages from dropping that entry.
+NULL_CHARACTERS = _("Null characters are not allowed.")
 ENGLISH_HELP = _(
     "Required for trade advisories and public announcements, which are "
     "published in Chinese and English (the CAP message carries both). A port "

@@ -69,6 +69,10 @@ class HomePage(Page):
     subpage_types = ["alerts.WarningIndexPage"]
     max_count = 1
 
+    class Meta:
+        verbose_name = _("home page")
+        verbose_name_plural = _("home pages")
+
     def get_context(self, request, *args, **kwargs):
         from ..queries import active_warnings_by_level
 
@@ -87,6 +91,10 @@ class WarningIndexPage(Page):
     parent_page_types = ["alerts.HomePage"]
     subpage_types = ["alerts.WarningPage"]
     max_count = 1
+
+    class Meta:
+        verbose_name = _("warning index page")
+        verbose_name_plural = _("warning index pages")
 
     def get_context(self, request, *args, **kwargs):
         from django.core.paginator import Paginator

@@ -221,7 +221,12 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 HERALD_BASE_URL = env("HERALD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 WAGTAILADMIN_BASE_URL = HERALD_BASE_URL
 WAGTAIL_SITE_NAME = "Herald"
+# The authority's name in each language: the sender of CAP messages and the
+# author of feeds.
 HERALD_AUTHORITY_NAME = env("HERALD_AUTHORITY_NAME", "产品质量安全风险预警中心")
+HERALD_AUTHORITY_NAME_EN = env(
+    "HERALD_AUTHORITY_NAME_EN", "Product Quality and Safety Risk Warning Centre"
+)
 HERALD_CAP_SENDER = env("HERALD_CAP_SENDER", "alerts@herald.example.gov.cn")
 # The domain name feed guids and ids are minted under (tag: URIs, RFC 4151),
 # so they outlive a change of HERALD_BASE_URL; empty: see feeds.tag_authority.

@@ -314,3 +314,31 @@ def test_bulk_unpublishing_a_warning_is_refused_and_points_to_its_own_unpublish(
     assert index_response.status_code == 302
     shown = admin_client.get(response["Location"]).content.decode()
     assert "use Unpublish on the warning itself" in shown or "逐条取消发布" in shown
+
+
+def test_the_admin_names_herald_page_types_in_chinese(warning_index, admin_client):
+    home = warning_index.get_parent()
+    page = factories.warning()
+
+    pages = {
+        "home": admin_client.get(
+            f"/admin/pages/{home.pk}/edit/", HTTP_ACCEPT_LANGUAGE="zh-hans"
+        ).content.decode(),
+        "index": admin_client.get(
+            f"/admin/pages/{warning_index.pk}/edit/", HTTP_ACCEPT_LANGUAGE="zh-hans"
+        ).content.decode(),
+        "listing": admin_client.get(
+            f"/admin/pages/{home.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans"
+        ).content.decode(),
+        "warning": admin_client.get(
+            f"/admin/pages/{page.pk}/edit/", HTTP_ACCEPT_LANGUAGE="zh-hans"
+        ).content.decode(),
+    }
+
+    for html in pages.values():
+        assert "Home page" not in html
+        assert "Warning index page" not in html
+    assert "首页" in pages["home"]
+    assert "预警列表页" in pages["index"]
+    assert "预警列表页" in pages["listing"]
+    assert "预警" in pages["warning"]

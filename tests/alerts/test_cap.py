@@ -336,3 +336,40 @@ def test_each_info_names_its_audience_in_its_own_language_whatever_the_request(
     ]
     assert chinese_request == english_request
     assert audiences == ["生产企业和进口商", "Producers and importers"]
+
+
+def test_each_info_names_the_sender_in_its_own_language_whatever_the_request(
+    warning_index, cap_schema, parse_xml, settings
+):
+    from django.utils import translation
+
+    settings.HERALD_AUTHORITY_NAME = "产品质量安全风险预警中心"
+    settings.HERALD_AUTHORITY_NAME_EN = "Product Safety Risk Warning Centre"
+    page = factories.warning(kind="public_announcement")
+    notice = page.notices.get()
+
+    with translation.override("zh-hans"):
+        chinese_request = render_alert(notice)
+    with translation.override("en"):
+        english_request = render_alert(notice)
+
+    document = parse_xml(english_request)
+    senders = {
+        info.findtext("cap:language", namespaces=NS): info.findtext(
+            "cap:senderName", namespaces=NS
+        )
+        for info in document.findall("cap:info", NS)
+    }
+    assert chinese_request == english_request
+    assert cap_schema.validate(document), cap_schema.error_log
+    assert senders == {
+        "zh-CN": "产品质量安全风险预警中心",
+        "en-US": "Product Safety Risk Warning Centre",
+    }
+
+
+def test_the_english_sender_name_has_a_default_in_english(settings):
+    from herald.settings import base
+
+    assert base.HERALD_AUTHORITY_NAME_EN.isascii()
+    assert settings.HERALD_AUTHORITY_NAME_EN == base.HERALD_AUTHORITY_NAME_EN

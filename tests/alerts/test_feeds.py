@@ -140,6 +140,40 @@ def test_the_english_feed_says_the_same_in_english(client, warning_index):
     assert page.title_en in feed.entries[0].title
 
 
+def test_the_english_cap_index_gives_english_entries_linking_the_same_messages(
+    client, warning_index
+):
+    page = factories.warning(level=3)
+    factories.lift(page)
+    chinese = parse(client.get("/feeds/cap.atom"))
+
+    english = parse(client.get("/feeds/cap.atom?lang=en"))
+
+    assert english.feed.language == "en"
+    assert english.feed.title.startswith("Product safety warnings: CAP messages")
+    assert english.feed.author == "Product Quality and Safety Risk Warning Centre"
+    assert english.entries[0].title.startswith("Lifted: [Level III")
+    assert page.title_en in english.entries[0].title
+    assert page.summary_en in english.entries[1].summary
+    assert page.title not in english.entries[1].title
+    assert [e.id for e in english.entries] == [e.id for e in chinese.entries]
+    assert [
+        [link.href for link in e.links if link.type == "application/cap+xml"]
+        for e in english.entries
+    ] == [
+        [link.href for link in e.links if link.type == "application/cap+xml"]
+        for e in chinese.entries
+    ]
+    assert page.title in chinese.entries[1].title
+
+
+def test_the_cap_index_refuses_a_language_it_does_not_have(client, db):
+    response = client.get("/feeds/cap.atom?lang=fr")
+
+    assert response.status_code == 400
+    assert b"lang must be" in response.content
+
+
 def test_a_title_edit_keeps_the_guid_of_every_notice(
     client, warning_index, django_capture_on_commit_callbacks
 ):
@@ -659,6 +693,7 @@ def test_a_feed_still_refuses_to_be_written_to(client, db):
         ("/feeds/warnings.rss?lang=en", "en"),
         ("/feeds/warnings.atom", "zh-CN"),
         ("/feeds/cap.atom", "zh-CN"),
+        ("/feeds/cap.atom?lang=en", "en"),
         ("/feeds/recalls.atom?lang=en", "en"),
         ("/feeds/blacklist.rss", "zh-CN"),
     ],

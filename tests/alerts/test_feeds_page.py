@@ -37,6 +37,25 @@ def test_the_page_lists_every_feed_and_explains_them_in_both_languages(client, d
         assert f'id="{anchor}"' in html
 
 
+@pytest.mark.parametrize(
+    ("accept", "english_entries", "both_languages"),
+    [
+        ("en", "English titles and summaries", "carry both languages"),
+        ("zh-hans", "英文标题和摘要", "同时包含中文和英文"),
+    ],
+)
+def test_the_page_says_the_cap_index_takes_lang_like_the_other_feeds(
+    client, db, accept, english_entries, both_languages
+):
+    response = client.get("/feeds/", HTTP_ACCEPT_LANGUAGE=accept)
+
+    html = response.content.decode()
+    assert "in Chinese." not in html and "内容为中文" not in html
+    help_text = html.split('class="help"', 1)[1][:400]
+    assert both_languages in help_text
+    assert english_entries in html
+
+
 def test_the_form_builds_the_address_of_a_filtered_feed(client, warning_index):
     factories.warning(level=2, categories=("toys-electric",))
 
@@ -111,7 +130,10 @@ def test_a_reader_builds_a_cap_feed_address_without_javascript(
             {"feed": "blacklist", "format": "rss", "lang": "en"},
             "/feeds/blacklist.rss?lang=en",
         ),
-        ({"feed": "cap", "level": "1", "lang": "en"}, "/feeds/cap.atom?level=1"),
+        (
+            {"feed": "cap", "level": "1", "lang": "en"},
+            "/feeds/cap.atom?level=1&lang=en",
+        ),
         # An address built before the feed could be chosen.
         ({"format": "cap", "level": "1"}, "/feeds/cap.atom?level=1"),
     ],

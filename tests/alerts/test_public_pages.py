@@ -1,6 +1,8 @@
 from datetime import timedelta
 
-from django.utils import timezone
+import pytest
+from django import forms
+from django.utils import timezone, translation
 
 from tests import factories
 
@@ -157,3 +159,14 @@ def test_editors_can_preview_a_port_bulletin_the_public_cannot_see(
     assert preview.status_code == 200
     assert bulletin.title in preview.rendered_content
     assert client.get(bulletin.public_path()).status_code == 404
+
+
+def test_a_null_character_in_a_text_input_is_refused_in_plain_chinese():
+    field = forms.CharField()
+
+    with translation.override("zh-hans"):
+        with pytest.raises(forms.ValidationError) as refused:
+            field.clean("玩具\x00")
+        messages = refused.value.messages
+
+    assert messages == ["不能包含空字符。"]
