@@ -127,14 +127,17 @@ def clean_text(params, name="q", max_length=200):
     return value
 
 
-def clean_limit(params):
+def clean_limit(params, max_limit=MAX_LIMIT):
+    """The `limit` of a list, DEFAULT_LIMIT when none is given; an endpoint
+    with a lower maximum (search) passes its own."""
     if "limit" not in params:
         return DEFAULT_LIMIT
     value = params.get("limit") or ""
-    if value.isdigit() and 1 <= int(value) <= MAX_LIMIT:
+    # ASCII digits only: str.isdigit also takes other scripts' digits.
+    if value.isascii() and value.isdigit() and 1 <= int(value) <= max_limit:
         return int(value)
     raise InvalidParameter(
-        "limit", f"limit must be a whole number from 1 to {MAX_LIMIT}."
+        "limit", f"limit must be a whole number from 1 to {max_limit}."
     )
 
 

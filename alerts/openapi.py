@@ -353,8 +353,16 @@ def _schemas():
         {
             "type": {"type": "string", "enum": SEARCH_TYPES},
             "id": {"type": "integer"},
-            "title": _text(),
-            "summary": _text(),
+            "title": {
+                "type": "string",
+                "description": "In the language of Accept-Language: a "
+                "warning's English title for English, where it has one, else "
+                "the Chinese. Recalls and companies keep their own.",
+            },
+            "summary": {
+                "type": "string",
+                "description": "In the same language as the title.",
+            },
             "url": {"type": "string", "format": "uri"},
             "date": _nullable(_date()),
             "reference": {
@@ -366,7 +374,8 @@ def _schemas():
                 {
                     "title": {
                         "type": "string",
-                        "description": "The title as HTML, matches in <mark>.",
+                        "description": "The title as HTML, matches in <mark>, "
+                        "in the language of `title`.",
                     },
                     "summary": {
                         "type": "string",
@@ -630,6 +639,7 @@ def document():
                             },
                             f"Rows per page, {DEFAULT_LIMIT} unless given.",
                         ),
+                        _if_none_match(),
                     ],
                     "responses": search_responses,
                 }

@@ -7,10 +7,14 @@ order it belongs to), so that the next page starts right after it and no
 record is repeated or skipped while the index stays the same. Every warning
 hit carries its reference number and level, read from the warnings the
 public may see: a hit the index still holds for a warning no longer public
-is left out before the page is cut, so pages stay full.
+is left out before the page is cut, so pages stay full. Titles and
+summaries are in the language of Accept-Language: a warning's English ones
+for English, where it has them, else Chinese.
 """
 
 from dataclasses import replace
+
+from django.utils.translation import get_language
 
 from alerts import queries
 from alerts.api import json_response, level_data
@@ -35,11 +39,7 @@ MAX_REFILLS = 5
 
 def search_query_from(params):
     """A checked `SearchQuery` for the API's parameters."""
-    limit = clean_limit(params)
-    if limit > SEARCH_MAX_LIMIT:
-        raise InvalidParameter(
-            "limit", f"limit must be a whole number from 1 to {SEARCH_MAX_LIMIT}."
-        )
+    limit = clean_limit(params, max_limit=SEARCH_MAX_LIMIT)
     query = query_from(params, per_page=limit, strict=True)
     if params.get("cursor"):
         query.after = tuple(decode_cursor(params["cursor"], 3))
@@ -92,6 +92,9 @@ def _hit_date(value):
 
 
 def hit_data(hit, warning):
+    # Title, summary and highlights in the language of Accept-Language, as
+    # the suggestions are: a warning's English where it has it.
+    hit = hit.in_language(get_language())
     url = hit.url if hit.url.startswith(("http://", "https://")) else absolute(hit.url)
     data = {
         "type": hit.kind,

@@ -23,6 +23,8 @@ def warning_document(page):
         "object_id": page.pk,
         "title": page.title,
         "summary": page.summary_zh,
+        "title_en": page.title_en,
+        "summary_en": page.summary_en,
         "text": " ".join(
             [
                 page.title,

@@ -75,3 +75,17 @@ def highlight(text, terms, window=None):
     if offset + len(text) < full_length:
         html += "…"
     return mark_safe(html)  # noqa: S308  every piece above is escaped
+
+
+def hit_highlights(terms, title, summary, title_en="", summary_en=""):
+    """The `highlights` of a hit: its title whole, its summary cut around
+    the first match, in Chinese and (where the record has it) English."""
+    highlights = {
+        "title": highlight(title, terms),
+        "summary": highlight(summary, terms, window=240),
+    }
+    if title_en:
+        highlights["title_en"] = highlight(title_en, terms)
+    if summary_en:
+        highlights["summary_en"] = highlight(summary_en, terms, window=240)
+    return highlights

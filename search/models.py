@@ -19,6 +19,9 @@ class SearchEntry(models.Model):
     object_id = models.PositiveBigIntegerField()
     title = models.CharField(max_length=500)
     summary = models.TextField(blank=True)
+    # A warning's English title and summary, shown to English readers.
+    title_en = models.CharField(max_length=500, blank=True, default="")
+    summary_en = models.TextField(blank=True, default="")
     title_words = models.TextField(blank=True, default="")
     words = models.TextField(help_text="segmented, simplified, lower-cased text")
     grams = models.TextField(blank=True, default="")

@@ -13,8 +13,10 @@ on both.
     from, to  YYYY-MM-DD, inclusive, local days (used when `date` is not)
     sort      relevance or date
 
-The page drops a value it cannot use and searches with the rest; the API
-(`strict=True`) answers it with a 400 that names the parameter.
+The page forgives spaces around a value and the case of a level or origin,
+drops a value it still cannot use and searches with the rest; the API
+(`strict=True`) takes values exactly as its OpenAPI description lists them
+and answers any other with a 400 that names the parameter.
 """
 
 import datetime
@@ -28,11 +30,16 @@ from alerts.api_support import (
     clean_level,
     clean_origin,
 )
+from alerts.choices import LEVEL_NUMERALS
 from alerts.openapi import SEARCH_STATUSES, SEARCH_TYPES
 
 from .backends.base import SearchQuery
 
 MAX_TEXT = 200
+LEVELS = [*(str(level) for level in LEVEL_NUMERALS), *LEVEL_NUMERALS.values()]
+# What the page forgives before checking a value (the API takes values only
+# as its description lists them): spaces around it, and lower case here.
+FORGIVEN_CASE = {"level", "origin"}
 SORTS = ("relevance", "date")
 PERIODS = {
     "today": (_("Today"), 0),
@@ -52,7 +59,8 @@ def _one_of(allowed):
 
 
 def _year(value, name):
-    if value.isdigit() and 1000 <= int(value) <= 9999:
+    # ASCII digits only: str.isdigit also takes other scripts' digits.
+    if value.isascii() and value.isdigit() and 1000 <= int(value) <= 9999:
         return int(value)
     raise InvalidParameter(name, f"{name} must be a year of four digits, e.g. 2025.")
 
@@ -66,10 +74,26 @@ def _day(value, name):
         ) from None
 
 
+def _level(value, name):
+    # Exactly the values the OpenAPI description lists (1-4, I-IV).
+    if value in LEVELS:
+        return int(clean_level(value))
+    raise InvalidParameter(name, f"{name} must be 1, 2, 3 or 4 (or I, II, III, IV).")
+
+
+def _origin(value, name):
+    # Upper case, as the description's list of codes is.
+    if value == value.upper():
+        return clean_origin(value)
+    raise InvalidParameter(
+        name, f"{name} must be a two-letter ISO 3166-1 country code, e.g. CN."
+    )
+
+
 FILTER_CLEANERS = {
     "category": lambda value, name: clean_category(value),
-    "level": lambda value, name: int(clean_level(value)),
-    "origin": lambda value, name: clean_origin(value),
+    "level": _level,
+    "origin": _origin,
     "year": _year,
     "status": _one_of(SEARCH_STATUSES),
 }
@@ -79,7 +103,10 @@ def query_from(params, per_page, strict=False):
     """A `SearchQuery` for the parameters; see the module's docstring."""
 
     def read(name, clean):
-        value = (params.get(name) or "").replace("\x00", "").strip()
+        value = params.get(name) or ""
+        if not strict:
+            value = value.replace("\x00", "").strip()
+            value = value.upper() if name in FORGIVEN_CASE else value
         if not value:
             return None
         try:

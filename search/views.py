@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from django_countries import countries
@@ -36,6 +36,12 @@ TYPE_LABELS = {
     "warning": _("Warnings"),
     "recall": _("Recalls"),
     "blacklist": _("Blacklist"),
+}
+# The kind of one hit, beside it in the results.
+HIT_LABELS = {
+    "warning": pgettext_lazy("kind of a search hit", "Warning"),
+    "recall": pgettext_lazy("kind of a search hit", "Recall"),
+    "blacklist": pgettext_lazy("kind of a search hit", "Blacklist entry"),
 }
 STATUS_LABELS = {
     "active": _("Active"),
@@ -145,6 +151,8 @@ def search(request):
                 results = search_backend().search(query)
     except SearchUnavailable as error:
         return _unavailable(request, query, error)
+    if results is not None:
+        results = replace(results, hits=_shown(results.hits))
     return render(
         request,
         "search/search.html",
@@ -164,8 +172,16 @@ def search(request):
             },
             "export_url": "/search/export.csv?" + request.GET.urlencode(),
             "type_labels": TYPE_LABELS,
+            "hit_labels": HIT_LABELS,
         },
     )
+
+
+def _shown(hits):
+    """The hits in the interface's language (a warning's English title and
+    summary for English readers, where it has them)."""
+    language = get_language()
+    return [hit.in_language(language) for hit in hits]
 
 
 class _Echo:
@@ -199,7 +215,7 @@ def _csv_lines(backend, query, results):
     yield "\ufeff"  # so that spreadsheet programs read UTF-8
     yield writer.writerow(["type", "title", "date", "url", "summary"])
     while True:
-        for hit in results.hits:
+        for hit in _shown(results.hits):
             yield writer.writerow(
                 [
                     hit.kind,

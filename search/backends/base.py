@@ -27,10 +27,14 @@
                 chunks
 
 `SearchResults` fields:
-    hits        `Hit`s of the page: kind, object_id, title, summary, url,
-                date, score, and `highlights` {"title": html, "summary": html}
-                with the matched terms in <mark>, everything else escaped;
-                `sort_key`, a tuple of JSON values, is its place in the order
+    hits        `Hit`s of the page: kind, object_id, title, summary (Chinese),
+                title_en, summary_en (a warning's English, else ""), level
+                (a warning's, else None), url,
+                date, score, and `highlights` {"title": html, "summary": html,
+                "title_en": html, "summary_en": html} with the matched terms
+                in <mark>, everything else escaped; `sort_key`, a tuple of
+                JSON values, is its place in the order. `in_language("en")`
+                is the hit as an English reader sees it
     total       number of records that match
     facets      facet name -> [(value, count)], most first, for every name in
                 FACETS, counted over all matching records
@@ -39,7 +43,7 @@
     suggestions ["..."] to try when nothing matched
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 FACETS = ("type", "category", "level", "origin", "year", "status")
 # The stored field each facet counts, in both backends.
@@ -89,6 +93,22 @@ class Hit:
     score: float = 0.0
     highlights: dict = field(default_factory=dict)  # "title"/"summary" -> html
     sort_key: tuple = ()  # JSON values: where the hit is in the order
+    title_en: str = ""
+    summary_en: str = ""
+    level: int | None = None  # a warning's, 1-4
+
+    def in_language(self, language):
+        """The hit with the title and summary of `language` ("en..." or
+        "zh..."): English ones where the record has them, else Chinese."""
+        if not (language or "").startswith("en"):
+            return self
+        title, summary, highlights = self.title, self.summary, dict(self.highlights)
+        if self.title_en:
+            title, highlights["title"] = self.title_en, highlights.get("title_en", "")
+        if self.summary_en:
+            summary = self.summary_en
+            highlights["summary"] = highlights.get("summary_en", "")
+        return replace(self, title=title, summary=summary, highlights=highlights)
 
 
 @dataclass

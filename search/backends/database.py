@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from alerts.models import ProductCategory
 
-from ..highlight import highlight
+from ..highlight import hit_highlights
 from ..models import SearchEntry, SearchFacetValue, SearchTerm
 from ..query import allowed_typos, correctable, edit_distance, grams_of, parse
 from ..suggestions import suggestions_for
@@ -214,13 +214,19 @@ def _hit(entry, score, parsed, sort_key):
         object_id=entry.object_id,
         title=entry.title,
         summary=entry.summary,
+        title_en=entry.title_en,
+        summary_en=entry.summary_en,
+        level=entry.level,
         url=entry.url,
         date=entry.date,
         score=score,
-        highlights={
-            "title": highlight(entry.title, parsed.highlight_terms),
-            "summary": highlight(entry.summary, parsed.highlight_terms, window=240),
-        },
+        highlights=hit_highlights(
+            parsed.highlight_terms,
+            entry.title,
+            entry.summary,
+            entry.title_en,
+            entry.summary_en,
+        ),
         sort_key=sort_key,
     )
 
@@ -232,10 +238,15 @@ def _facet_value(name, value):
 def entry_fields(document):
     text = document["text"]
     date = document.get("date")
+    title_en = document.get("title_en", "")
     return {
         "title": document["title"][:500],
         "summary": document.get("summary", ""),
-        "title_words": _spaced(tokens(document["title"])),
+        "title_en": title_en[:500],
+        "summary_en": document.get("summary_en", ""),
+        # Both titles, so that an English word of a warning's English title
+        # counts as a title match, as a Chinese one does.
+        "title_words": _spaced(tokens(document["title"] + " " + title_en)),
         "words": _spaced(tokens(text)),
         "grams": _spaced(chinese_bigrams(document["title"] + " " + text)),
         "codes": _spaced(

@@ -44,7 +44,7 @@ from elasticsearch_dsl import (
     tokenizer,
 )
 
-from ..highlight import highlight
+from ..highlight import hit_highlights
 from ..query import correctable, grams_of, parse
 from ..suggestions import suggestions_for
 from ..sync import rebuild_started, replay_changes
@@ -111,6 +111,8 @@ class HeraldDocument(Document):
     object_id = Long()
     title = Text(index=False)
     summary = Text(index=False)
+    title_en = Text(index=False)  # a warning's English, shown to English readers
+    summary_en = Text(index=False)
     url = Keyword(index=False)
     title_words = _words_field()
     words = _words_field()
@@ -201,6 +203,7 @@ def _client(url):
 def document_source(document):
     """The indexed form of a document from `search.documents`."""
     title = document["title"]
+    title_en = document.get("title_en", "")
     text = document["text"]
     date = document.get("date")
     return {
@@ -209,8 +212,11 @@ def document_source(document):
         "object_id": document["object_id"],
         "title": title,
         "summary": document.get("summary", ""),
+        "title_en": title_en,
+        "summary_en": document.get("summary_en", ""),
         "url": document["url"],
-        "title_words": " ".join(tokens(title)),
+        # Both titles: an English word of the English title is a title match.
+        "title_words": " ".join(tokens(f"{title} {title_en}")),
         "words": " ".join(tokens(text)),
         "folded": to_simplified(f"{title} {text}").lower(),
         "codes": [
@@ -476,18 +482,22 @@ class ElasticsearchBackend(SearchBackend):
                 object_id=hit.object_id,
                 title=hit.title,
                 summary=hit.summary,
+                title_en=source.get("title_en") or "",
+                summary_en=source.get("summary_en") or "",
+                level=source.get("level"),
                 url=hit.url,
                 date=_date(hit.date) if hit.date else None,
                 score=hit.meta.score or 0.0,
-                highlights={
-                    "title": highlight(hit.title, parsed.highlight_terms),
-                    "summary": highlight(
-                        hit.summary, parsed.highlight_terms, window=240
-                    ),
-                },
+                highlights=hit_highlights(
+                    parsed.highlight_terms,
+                    hit.title,
+                    hit.summary,
+                    source.get("title_en") or "",
+                    source.get("summary_en") or "",
+                ),
                 sort_key=sort_key(hit, relevance),
             )
-            for hit in response
+            for hit, source in ((hit, hit.to_dict()) for hit in response)
         ]
         total = response.hits.total.value if query.count else len(hits)
         results = SearchResults(hits=hits, total=total, facets=facets)

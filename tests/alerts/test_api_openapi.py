@@ -135,6 +135,9 @@ def test_real_answers_match_the_description(
         ("/api/v1/warnings", {"level": "9"}),
         ("/api/v1/recalls", {"cursor": "not-ours"}),
         ("/api/v1/search", {"type": "everything"}),
+        ("/api/v1/search", {"limit": "51"}),
+        ("/api/v1/search", {"level": "i"}),
+        ("/api/v1/search", {"origin": "cn"}),
     ],
 )
 def test_error_answers_match_the_description(db, api_schema, path, query):
@@ -183,7 +186,8 @@ def test_a_field_the_api_adds_without_its_description_fails_the_check(
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/v1/warnings", "/api/v1/recalls", "/api/v1/blacklist"]
+    "path",
+    ["/api/v1/warnings", "/api/v1/recalls", "/api/v1/blacklist", "/api/v1/search"],
 )
 def test_a_304_and_its_etag_match_the_description(
     records, api_schema, strict_schema, path
@@ -198,9 +202,12 @@ def test_a_304_and_its_etag_match_the_description(
     assert again.status_code == 304
     assert again.headers["etag"] == [etag]
     assert again.headers["access-control-allow-origin"] == ["*"]
-    responses = api_schema.raw_schema["paths"][path]["get"]["responses"]
-    assert "ETag" in responses["200"]["headers"]
-    assert "304" in responses
+    operation = api_schema.raw_schema["paths"][path]["get"]
+    assert "ETag" in operation["responses"]["200"]["headers"]
+    assert "304" in operation["responses"]
+    assert {"name": "If-None-Match", "in": "header"}.items() <= next(
+        p for p in operation["parameters"] if p["name"] == "If-None-Match"
+    ).items()
 
 
 @pytest.mark.parametrize("path", ["/api/v1/", "/api/v1/openapi.json"])

@@ -104,6 +104,16 @@ def test_the_level_filter_takes_numerals_too(client, warning_index):
         ("type=people", "type"),
         ("sort=oldest", "sort"),
         ("limit=51", "limit"),
+        ("limit=101", "limit"),
+        ("limit=0", "limit"),
+        ("limit=abc", "limit"),
+        ("limit=%E0%A5%A8", "limit"),  # a Devanagari 2
+        ("level=i", "level"),
+        ("level=%201", "level"),
+        ("level=5", "level"),
+        ("origin=cn", "origin"),
+        ("origin=%20CN", "origin"),
+        ("year=%E0%A5%A7%E0%A5%A8%E0%A5%A9%E0%A5%AA", "year"),  # Devanagari 1234
         ("cursor=WzFd", "cursor"),
         ("cursor=WyJyIiwgIngiLCAxXQ", "cursor"),
         ("status=recalled", "status"),
@@ -123,6 +133,49 @@ def test_a_wrong_parameter_gets_a_400_that_says_what_to_fix(
     assert response.status_code == 400
     assert response.json()["error"]["parameter"] == parameter
     assert response["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize("value", ["0", "51", "101", "abc"])
+def test_every_wrong_limit_is_told_the_search_maximum(client, db, value):
+    response = client.get("/api/v1/search", {"limit": value})
+
+    assert response.status_code == 400
+    assert "from 1 to 50" in response.json()["error"]["message"]
+
+
+def test_the_search_page_still_takes_what_the_api_refuses(client, categories, db):
+    factories.recall(product="玩具", origin="CN")
+    reindex()
+
+    response = client.get("/search/", {"q": "玩具", "origin": "cn", "level": " i"})
+
+    assert response.status_code == 200
+    assert response.context["query"].filters == {"origin": "CN", "level": 1}
+
+
+def test_an_english_request_gets_a_warnings_english_title_and_summary(
+    client, categories, warning_index
+):
+    factories.warning(
+        title="儿童滑板车刹车失灵风险警示", title_en="Scooter toy brakes fail"
+    )
+    factories.warning(title="无英文标题的玩具警示", title_en="", summary_en="")
+    reindex()
+
+    url = "/api/v1/search?type=warning&q=toy"
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").json()
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+
+    titles = [item["title"] for item in english["items"]]
+    assert "Scooter toy brakes fail" in titles
+    found = next(i for i in english["items"] if i["title"].startswith("Scooter"))
+    assert found["summary"].startswith("Lithium batteries")
+    assert found["highlights"]["title"] == "Scooter <mark>toy</mark> brakes fail"
+    assert "无英文标题的玩具警示" in titles  # no English: the Chinese title
+    assert {item["title"] for item in chinese["items"]} == {
+        "儿童滑板车刹车失灵风险警示",
+        "无英文标题的玩具警示",
+    }
 
 
 @pytest.fixture

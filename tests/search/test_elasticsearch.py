@@ -81,6 +81,8 @@ def test_every_index_has_strict_explicit_mappings_and_our_analyzers():
         }
         assert mappings["properties"]["folded"]["analyzer"] == "herald_grams"
         assert mappings["properties"]["codes"] == {"type": "keyword"}
+        for name in ("title", "summary", "title_en", "summary_en"):
+            assert mappings["properties"][name] == {"type": "text", "index": False}
         analysis = body["settings"]["analysis"]
         assert analysis["analyzer"]["herald_words"]["tokenizer"] == "whitespace"
         assert analysis["tokenizer"]["herald_gram_tokenizer"]["type"] == "ngram"
@@ -125,6 +127,28 @@ def test_many_valued_categories_and_origins_are_indexed_as_arrays():
 
     assert source["category"] == ["toys-electric", "food"]
     assert source["origin"] == ["CN", "DE"]
+
+
+def test_a_warnings_english_title_is_stored_and_its_words_are_title_words():
+    # given a warning with a Chinese and an English title
+    document = {
+        "kind": "warning",
+        "object_id": 5,
+        "title": "儿童滑板车刹车失灵",
+        "summary": "刹车失灵",
+        "title_en": "Scooter brakes fail",
+        "summary_en": "The brakes fail.",
+        "text": "Scooter brakes fail The brakes fail.",
+        "url": "/warnings/x/",
+    }
+
+    # when it is indexed
+    source = document_source(document)
+
+    # then both languages are kept for display and both titles are searched
+    assert source["title_en"] == "Scooter brakes fail"
+    assert source["summary_en"] == "The brakes fail."
+    assert {"滑板车", "scooter", "brakes"} <= set(source["title_words"].split())
 
 
 def test_a_document_is_indexed_segmented_and_folded_to_simplified():

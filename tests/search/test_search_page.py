@@ -158,3 +158,96 @@ def test_a_search_server_outage_shows_a_plain_apology_not_an_error(
 
     assert response.status_code == 503
     assert 'href="/recalls/"' in response.content.decode()
+
+
+def test_english_visitors_see_a_warnings_english_title_and_summary(
+    client, categories, warning_index, index_all
+):
+    factories.warning(
+        title="儿童滑板车刹车失灵风险警示", title_en="Scooter toy brakes fail"
+    )
+    index_all()
+    client.cookies["django_language"] = "en"
+
+    response = client.get("/search/", {"q": "toy", "type": "warning"})
+
+    results = response.content.decode().split('class="results"')[1].split("</ol>")[0]
+    assert "Scooter <mark>toy</mark> brakes fail" in results
+    assert "Lithium batteries in some electric <mark>toys</mark> overheat" in results
+    assert "滑板车" not in results
+    assert "锂电池" not in results
+
+
+def test_a_warning_without_english_is_shown_in_chinese_to_english_visitors(
+    client, categories, warning_index, index_all
+):
+    factories.warning(title="儿童滑板车刹车失灵风险警示", title_en="", summary_en="")
+    index_all()
+    client.cookies["django_language"] = "en"
+
+    response = client.get("/search/", {"q": "滑板车", "type": "warning"})
+
+    results = response.content.decode().split('class="results"')[1].split("</ol>")[0]
+    assert "儿童<mark>滑板车</mark>刹车失灵风险警示" in results
+    assert "部分儿童电动玩具的锂电池" in results
+
+
+def test_chinese_visitors_see_the_chinese_title_of_a_warning_found_in_english(
+    client, categories, warning_index, index_all
+):
+    factories.warning(
+        title="儿童滑板车刹车失灵风险警示", title_en="Scooter toy brakes fail"
+    )
+    index_all()
+
+    response = client.get("/search/", {"q": "scooter", "type": "warning"})
+
+    results = response.content.decode().split('class="results"')[1].split("</ol>")[0]
+    assert "儿童滑板车刹车失灵风险警示" in results
+    assert "Scooter" not in results
+
+
+def test_the_csv_export_is_in_the_visitors_language(
+    client, categories, warning_index, index_all
+):
+    factories.warning(
+        title="儿童滑板车刹车失灵风险警示", title_en="Scooter toy brakes fail"
+    )
+    index_all()
+    client.cookies["django_language"] = "en"
+
+    response = client.get("/search/export.csv", {"q": "toy", "type": "warning"})
+
+    rows = csv_rows(response)
+    assert rows[1][1] == "Scooter toy brakes fail"
+    assert rows[1][4].startswith("Lithium batteries")
+
+
+def test_a_warning_hit_shows_its_level_and_a_singular_type_label(
+    client, categories, warning_index, index_all
+):
+    factories.warning(level=1)
+    factories.recall(product="Electric toy car")
+    index_all()
+    client.cookies["django_language"] = "en"
+
+    response = client.get("/search/", {"q": "toy"})
+
+    results = response.content.decode().split('class="results"')[1].split("</ol>")[0]
+    assert "Level I · particularly serious · red" in results
+    assert 'class="level level-1"' in results
+    assert '<span class="kind">Warning</span>' in results
+    assert '<span class="kind">Recall</span>' in results
+    assert "Warnings" not in results and "Recalls" not in results
+
+
+def test_the_type_label_of_a_hit_is_singular_in_chinese_too(
+    client, categories, warning_index, index_all
+):
+    factories.blacklist_entry(company_name="示例玩具厂")
+    index_all()
+
+    response = client.get("/search/", {"q": "玩具"})
+
+    results = response.content.decode().split('class="results"')[1].split("</ol>")[0]
+    assert '<span class="kind">黑名单企业</span>' in results
