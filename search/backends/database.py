@@ -133,7 +133,8 @@ class DatabaseBackend(SearchBackend):
         with connection.cursor() as cursor:
             if query.count:
                 cursor.execute(
-                    f"WITH hits AS {dialect.materialized} ({hits_sql}) " + _facet_sql(),
+                    f"WITH hits AS {dialect.materialized} ({hits_sql}) "
+                    + _facet_sql(dialect),
                     params,
                 )
                 for name, value, count in cursor.fetchall():
@@ -164,7 +165,7 @@ class DatabaseBackend(SearchBackend):
         )
 
 
-def _facet_sql():
+def _facet_sql(dialect):
     """Counts of every facet over the `hits` CTE: one GROUP BY per column
     facet, one over the value rows for the many-valued ones."""
     parts = [
@@ -173,7 +174,8 @@ def _facet_sql():
         for name, column in COLUMN_FACETS.items()
     ]
     parts.append(
-        f"SELECT v.facet, v.value, COUNT(*) FROM hits JOIN {VALUES_TABLE} v "  # noqa: S608
+        f"SELECT v.facet, v.value, COUNT(*) FROM hits {dialect.hits_first_join} "  # noqa: S608
+        f"{VALUES_TABLE} v "
         "ON v.entry_id = hits.id GROUP BY v.facet, v.value"
     )
     return " UNION ALL ".join(parts)
@@ -420,6 +422,9 @@ def _corrected_terms(terms):
 
 class _Dialect:
     materialized = "MATERIALIZED"
+    # Joins the value rows to the hits, the hits walked first: they are few,
+    # the value rows of the whole index many.
+    hits_first_join = "JOIN"
     columns = (
         "e.id AS id, e.kind AS kind, e.level AS level, e.year AS year, "
         "e.status AS status, e.date AS date"
@@ -438,6 +443,10 @@ class _Dialect:
 
 
 class _SQLite(_Dialect):
+    # Left to itself SQLite walks every value row in GROUP BY order and looks
+    # each up among the hits; CROSS JOIN keeps the hits as the outer loop.
+    hits_first_join = "CROSS JOIN"
+
     # CROSS JOIN keeps the full-text match as SQLite's outer loop; left to
     # itself the planner may walk the filtered rows and run the match per row.
     def matching(self, parsed, where, params):

@@ -124,7 +124,7 @@ def test_a_locked_database_shows_the_apology_page(
 
     index_all()
 
-    def locked():
+    def locked(*args, **kwargs):
         raise OperationalError("database is locked")
 
     monkeypatch.setattr(database, "_facet_sql", locked)
