@@ -229,3 +229,20 @@ def test_an_old_code_confirms_nothing_once_the_subscriber_has_left(
     assert response.status_code == 200
     assert subscriber.phone_confirmed_at is None
     assert subscriber.left_at is not None
+
+
+def test_a_category_id_too_large_for_the_database_is_refused_on_the_manage_page(
+    client, db
+):
+    subscriber = factories.subscriber(categories=("toys",))
+    token = manage_token(subscriber)
+
+    response = client.post(
+        f"/subscriptions/{token}/",
+        manage_data(subscriber, categories=["9223372036854775808"]),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 200
+    assert "“9223372036854775808” is not a valid value." in response.content.decode()
+    assert list(subscriber.categories.values_list("code", flat=True)) == ["toys"]

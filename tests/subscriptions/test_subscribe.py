@@ -438,3 +438,18 @@ def test_a_second_subscribe_with_the_same_number_within_a_minute_sends_no_code(
     assert within_a_minute == 1
     assert len(sms_texts("+8613800138000")) == 2
     assert Subscriber.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "category", ["abc", "9223372036854775808", "-9223372036854775809"]
+)
+def test_a_category_that_is_no_id_is_refused_as_an_invalid_choice(
+    client, subscribe_form, category
+):
+    data = subscribe_form(email="a@b.cn", categories=[category])
+
+    response = client.post("/subscribe/", data, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    assert f"“{category}” is not a valid value." in response.content.decode()
+    assert not Subscriber.objects.exists()
