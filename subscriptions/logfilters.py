@@ -18,7 +18,7 @@ import re
 # operator can tell which file failed.
 LINK = re.compile(
     r"(/(?:subscriptions|unsubscribe|subscribe/confirm|subscribe/verify)/)"
-    r"(?:(?=[^/\s'\"]*:)|(?![^\s'\"]*\.pyc?\b))(?!%)[^/\s'\"]+"
+    r"(?:(?=[^/\s'\"]*:)|(?![^\s'\"]*\.pyc?\b))[^/\s'\"]+"
 )
 EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 # E.164 numbers, and Chinese mobile numbers as typed (11 digits from 13).
