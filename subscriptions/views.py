@@ -25,6 +25,7 @@ from .tokens import (
     subscriber_for_confirmation_token,
     subscriber_for_manage_token,
     subscriber_for_verification_token,
+    subscriber_who_left_by_manage_token,
 )
 
 logger = logging.getLogger(__name__)
@@ -343,4 +344,8 @@ def unsubscribe(request, token):
 
     if subscriber is not None:
         signup.unsubscribe_everything(subscriber)
+    elif subscriber_who_left_by_manage_token(token) is None:
+        # Told "unsubscribed" only when it is true: a repeated click (or a
+        # mail provider's retry) after leaving is, a bad link is not.
+        return link_invalid(request)
     return render(request, "subscriptions/unsubscribed.html")
