@@ -3,7 +3,7 @@
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from . import queries
 from .models import Company
@@ -13,7 +13,7 @@ def _page(request, queryset, per_page=25):
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
-@require_GET
+@require_safe
 def recall_list(request):
     recalls = queries.filter_recalls(queries.public_recalls(), {})
     q = request.GET.get("q", "").strip()
@@ -28,7 +28,7 @@ def recall_list(request):
     )
 
 
-@require_GET
+@require_safe
 def recall_detail(request, pk):
     recall = get_object_or_404(queries.public_recalls(), pk=pk)
     related = queries.public_warnings().filter(recalls=recall).order_by("-start_time")
@@ -43,7 +43,7 @@ def recall_detail(request, pk):
     )
 
 
-@require_GET
+@require_safe
 def blacklist_list(request):
     entries = queries.public_blacklist()
     return render(
@@ -51,13 +51,13 @@ def blacklist_list(request):
     )
 
 
-@require_GET
+@require_safe
 def blacklist_detail(request, pk):
     entry = get_object_or_404(queries.public_blacklist(), pk=pk)
     return render(request, "alerts/blacklist_detail.html", {"entry": entry})
 
 
-@require_GET
+@require_safe
 def company_detail(request, pk):
     company = get_object_or_404(Company, pk=pk)
     context = {
@@ -81,19 +81,19 @@ def _public_warning(slug):
     return get_object_or_404(queries.public_warnings(), slug=slug)
 
 
-@require_GET
+@require_safe
 def warning_cap(request, slug):
     """CAP 1.2 message of the latest notice of a public warning."""
     return _public_warning(slug).cap_latest_view(request)
 
 
-@require_GET
+@require_safe
 def notice_cap(request, slug, sequence):
     """CAP 1.2 message of one notice of a public warning."""
     return _public_warning(slug).cap_notice_view(request, sequence)
 
 
-@require_GET
+@require_safe
 def warning_by_reference(request, reference):
     """The short address an SMS carries: on to the public warning."""
     warning = get_object_or_404(queries.public_warnings(), reference=reference)

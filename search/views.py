@@ -13,7 +13,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django_countries import countries
 
 from alerts.choices import LEVEL_NAMES_EN, LEVEL_NAMES_ZH, LEVEL_NUMERALS
@@ -133,7 +133,7 @@ def _unavailable(request, query, error):
     return render(request, "search/unavailable.html", {"query": query}, status=503)
 
 
-@require_GET
+@require_safe
 def search(request):
     query = query_from(request.GET)
     searched = bool(
@@ -191,7 +191,7 @@ class _Echo:
         return value
 
 
-@require_GET
+@require_safe
 def export_csv(request):
     """Every result of the same query as CSV, streamed in chunks that
     follow one another by sort key. An outage before the first row is the

@@ -28,6 +28,8 @@ SELF_AUDIENCES = [
     (Audience.BUSINESS, _("Producer or importer")),
 ]
 DIGEST_TIMES = [(f"{hour:02d}:00", f"{hour:02d}:00") for hour in range(24)]
+# The largest id a 64-bit integer column holds (SQLite, PostgreSQL bigint).
+LARGEST_ID = 2**63 - 1
 
 
 def normalise_phone(value, region="CN"):
@@ -94,6 +96,22 @@ class CategoryTreeField(forms.ModelMultipleChoiceField):
     dropped: storing the parent is enough."""
 
     widget = forms.CheckboxSelectMultiple
+
+    def _check_values(self, value):
+        # Django lets the driver's OverflowError through for an id no column
+        # can hold; such a value is as invalid as one that is no number.
+        for pk in value:
+            try:
+                too_large = abs(int(pk)) > LARGEST_ID
+            except (ValueError, TypeError):
+                continue
+            if too_large:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
 
     def clean(self, value):
         chosen = super().clean(value)

@@ -12,8 +12,13 @@ its traceback."""
 import logging
 import re
 
+# The path segment after a link's prefix is its token. A segment with a colon
+# is a signed token (`<data>:<time>:<signature>`) always; otherwise a path
+# that ends in .py is a source file in a traceback and is kept, so that an
+# operator can tell which file failed.
 LINK = re.compile(
-    r"(/(?:subscriptions|unsubscribe|subscribe/confirm|subscribe/verify)/)[^/\s'\"]+"
+    r"(/(?:subscriptions|unsubscribe|subscribe/confirm|subscribe/verify)/)"
+    r"(?:(?=[^/\s'\"]*:)|(?![^\s'\"]*\.pyc?\b))[^/\s'\"]+"
 )
 EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 # E.164 numbers, and Chinese mobile numbers as typed (11 digits from 13).
@@ -38,13 +43,18 @@ def _redact_argument(value):
 
 class RedactSubscriberLinks(logging.Filter):
     def filter(self, record):
-        record.msg = redact(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(_redact_argument(arg) for arg in record.args)
-        elif isinstance(record.args, dict):
-            record.args = {
-                key: _redact_argument(arg) for key, arg in record.args.items()
-            }
+        try:
+            # Redacted once formatted: a link's prefix may stand in the
+            # message and its token in an argument.
+            record.msg, record.args = redact(record.getMessage()), None
+        except Exception:  # the handler reports a message it cannot format
+            record.msg = redact(record.msg)
+            if isinstance(record.args, tuple):
+                record.args = tuple(_redact_argument(arg) for arg in record.args)
+            elif isinstance(record.args, dict):
+                record.args = {
+                    key: _redact_argument(arg) for key, arg in record.args.items()
+                }
         if record.exc_info and not record.exc_text:
             # Formatted here once; the handler's formatter then uses this text.
             record.exc_text = logging.Formatter().formatException(record.exc_info)

@@ -42,6 +42,21 @@ def subscriber_for_manage_token(token):
     ).first()
 
 
+def subscriber_who_left_by_manage_token(token):
+    """The subscriber a genuine manage token named, if they have left since
+    the token was issued (leaving rotates the key) and are not erased yet;
+    otherwise None."""
+    from .models import Subscriber
+
+    try:
+        pk, _key = signing.loads(token, salt=MANAGE_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return Subscriber.objects.filter(
+        pk=pk, left_at__isnull=False, erased_at__isnull=True
+    ).first()
+
+
 def email_confirmation_token(subscriber):
     return signing.dumps(
         [subscriber.pk, _fingerprint(subscriber.email), subscriber.manage_key],

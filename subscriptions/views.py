@@ -25,9 +25,13 @@ from .tokens import (
     subscriber_for_confirmation_token,
     subscriber_for_manage_token,
     subscriber_for_verification_token,
+    subscriber_who_left_by_manage_token,
 )
 
 logger = logging.getLogger(__name__)
+
+# HEAD is answered as GET, and like GET it changes nothing: only POST acts.
+PAGE_METHODS = ["GET", "HEAD", "POST"]
 
 CODE_ERRORS = {
     "expired": gettext_lazy(
@@ -98,7 +102,7 @@ def current_language():
     return "en" if (get_language() or "").startswith("en") else "zh-hans"
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(PAGE_METHODS)
 def subscribe(request):
     form = SubscribeForm(request.POST or None, initial={"language": current_language()})
     if request.method == "POST":
@@ -151,14 +155,14 @@ def subscribe(request):
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(PAGE_METHODS)
 def confirm_email(request, token):
     """GET asks for a click, so a mail scanner following the link confirms
     no one; POST confirms."""
     subscriber = subscriber_for_confirmation_token(token)
     if subscriber is None:
         return link_invalid(request, status=400)
-    if request.method == "GET" and not subscriber.email_confirmed_at:
+    if request.method != "POST" and not subscriber.email_confirmed_at:
         return render(request, "subscriptions/confirm_email.html", {"token": token})
 
     signup.confirm_email(subscriber)
@@ -169,7 +173,7 @@ def confirm_email(request, token):
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(PAGE_METHODS)
 def verify_phone(request, token):
     """Where the 6-digit code is typed in, and a new one asked for."""
     subscriber = subscriber_for_verification_token(token)
@@ -225,7 +229,7 @@ def _manage_initial(subscriber):
     }
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(PAGE_METHODS)
 def manage(request, token):
     subscriber = subscriber_for_manage_token(token)
     if subscriber is None:
@@ -309,13 +313,13 @@ def opted_out_message(sender):
     ) % {"sender": sender}
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(PAGE_METHODS)
 def delete(request, token):
     """Delete everything Herald holds about the subscriber, after a click."""
     subscriber = subscriber_for_manage_token(token)
     if subscriber is None:
         return link_invalid(request)
-    if request.method == "GET":
+    if request.method != "POST":
         return render(request, "subscriptions/delete.html", {"token": token})
 
     erase_subscriber(subscriber.pk)
@@ -323,13 +327,13 @@ def delete(request, token):
 
 
 @csrf_exempt
-@require_http_methods(["GET", "POST"])
+@require_http_methods(PAGE_METHODS)
 def unsubscribe(request, token):
     """GET shows a confirm page and changes nothing (link scanners follow
     links); POST, with or without a session or CSRF token, unsubscribes:
     RFC 8058 one-click. The manage key rotates, voiding every link sent."""
     subscriber = subscriber_for_manage_token(token)
-    if request.method == "GET":
+    if request.method != "POST":
         if subscriber is None:
             return link_invalid(request)
         return render(
@@ -343,4 +347,8 @@ def unsubscribe(request, token):
 
     if subscriber is not None:
         signup.unsubscribe_everything(subscriber)
+    elif subscriber_who_left_by_manage_token(token) is None:
+        # Told "unsubscribed" only when it is true: a repeated click (or a
+        # mail provider's retry) after leaving is, a bad link is not.
+        return link_invalid(request)
     return render(request, "subscriptions/unsubscribed.html")

@@ -170,3 +170,50 @@ def test_a_null_character_in_a_text_input_is_refused_in_plain_chinese():
         messages = refused.value.messages
 
     assert messages == ["不能包含空字符。"]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/recalls/",
+        "/recalls/{recall}/",
+        "/blacklist/",
+        "/blacklist/{entry}/",
+        "/companies/{company}/",
+        "/search/",
+        "/search/?q=玩具",
+        "/search/export.csv?q=玩具",
+        "/subscribe/",
+        "/warnings/{slug}/cap.xml",
+        "/unsubscribe/{token}/",
+        "/subscriptions/{token}/",
+        "/subscriptions/{token}/delete/",
+    ],
+)
+def test_a_head_request_is_answered_as_get_without_a_body_and_changes_nothing(
+    warning_index, client, address
+):
+    from subscriptions.tokens import manage_token
+
+    entry = factories.blacklist_entry()
+    subscriber = factories.subscriber()
+    url = address.format(
+        recall=factories.recall().pk,
+        entry=entry.pk,
+        company=entry.company.pk,
+        slug=factories.warning().slug,
+        token=manage_token(subscriber),
+    )
+
+    got = client.get(url)
+    head = client.head(url)
+    options = client.options(url)
+
+    subscriber.refresh_from_db()
+    assert got.status_code == 200
+    assert head.status_code == 200
+    assert head["Content-Type"] == got["Content-Type"]
+    body = b"".join(head.streaming_content) if head.streaming else head.content
+    assert body == b""
+    assert "HEAD" in options["Allow"]
+    assert subscriber.left_at is None and subscriber.erased_at is None

@@ -27,10 +27,11 @@ def test_the_email_link_asks_for_a_click_and_the_click_confirms(
     link = link_in(mailoutbox[0].body, "/subscribe/confirm/")
 
     shown = client.get(link)
+    head = client.head(link)
     after_get = Subscriber.objects.get().email_confirmed_at
     confirmed = client.post(link)
 
-    assert shown.status_code == 200
+    assert shown.status_code == head.status_code == 200
     assert after_get is None
     assert confirmed.status_code == 200
     assert Subscriber.objects.get().email_confirmed_at is not None

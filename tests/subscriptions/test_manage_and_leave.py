@@ -1,3 +1,4 @@
+import pytest
 from django.test import Client
 
 from subscriptions.models import Delivery, Subscriber
@@ -149,6 +150,28 @@ def test_a_one_click_post_without_cookies_or_csrf_unsubscribes_and_answers_200(d
     assert not subscriber.email_active and not subscriber.sms_active
 
 
+@pytest.mark.parametrize("token", ["badtoken", "forged:token:value", "stale"])
+def test_a_one_click_post_with_a_bad_link_changes_nothing_and_says_so_as_get_does(
+    db, token
+):
+    subscriber = factories.subscriber()
+    if token == "stale":
+        stale = manage_token(subscriber)
+        subscriber.manage_key = "rotated-by-staff"
+        subscriber.save(update_fields=["manage_key"])
+        token = stale
+    mail_client = Client(enforce_csrf_checks=True)
+
+    posted = mail_client.post(f"/unsubscribe/{token}/", HTTP_ACCEPT_LANGUAGE="en")
+    got = mail_client.get(f"/unsubscribe/{token}/", HTTP_ACCEPT_LANGUAGE="en")
+
+    subscriber.refresh_from_db()
+    assert posted.status_code == got.status_code == 404
+    assert "This link is not valid" in posted.content.decode()
+    assert subscriber.left_at is None
+    assert subscriber.email_active and subscriber.sms_active
+
+
 def test_the_token_rotates_when_used_to_unsubscribe(db):
     subscriber = factories.subscriber()
     token = manage_token(subscriber)
@@ -161,6 +184,21 @@ def test_the_token_rotates_when_used_to_unsubscribe(db):
     assert manage_token(subscriber) != token
     assert again.status_code == 200
     assert mail_client.get(f"/subscriptions/{token}/").status_code == 404
+
+
+def test_an_old_unsubscribe_link_is_invalid_once_the_person_subscribed_again(
+    client, subscribe_form
+):
+    subscriber = factories.subscriber(email=True, phone=False)
+    token = manage_token(subscriber)
+    Client().post(f"/unsubscribe/{token}/")
+    client.post("/subscribe/", subscribe_form(email=subscriber.email))
+
+    response = Client().post(f"/unsubscribe/{token}/")
+
+    subscriber.refresh_from_db()
+    assert response.status_code == 404
+    assert subscriber.left_at is None
 
 
 def test_a_left_subscriber_who_subscribes_again_confirms_afresh(
@@ -229,3 +267,20 @@ def test_an_old_code_confirms_nothing_once_the_subscriber_has_left(
     assert response.status_code == 200
     assert subscriber.phone_confirmed_at is None
     assert subscriber.left_at is not None
+
+
+def test_a_category_id_too_large_for_the_database_is_refused_on_the_manage_page(
+    client, db
+):
+    subscriber = factories.subscriber(categories=("toys",))
+    token = manage_token(subscriber)
+
+    response = client.post(
+        f"/subscriptions/{token}/",
+        manage_data(subscriber, categories=["9223372036854775808"]),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 200
+    assert "“9223372036854775808” is not a valid value." in response.content.decode()
+    assert list(subscriber.categories.values_list("code", flat=True)) == ["toys"]

@@ -168,6 +168,30 @@ def test_an_address_or_number_in_a_message_or_a_traceback_is_not_written(
     assert "a.person" not in logged and "13800138000" not in logged
 
 
+def test_a_traceback_names_its_source_files_while_the_link_token_is_marked(
+    configured_log, db
+):
+    subscriber = factories.subscriber()
+    token = manage_token(subscriber)
+    log = logging.getLogger("subscriptions.views")
+
+    try:
+        manage_token(None)
+    except Exception:
+        log.exception(
+            "Failed on /subscriptions/%s/ and %s",
+            token,
+            f"/unsubscribe/{token}/",
+        )
+
+    logged = configured_log.getvalue()
+    assert "Failed on /subscriptions/[token]/ and /unsubscribe/[token]/" in logged
+    assert token not in logged
+    assert re.search(r'File "[^"]*/subscriptions/tokens\.py", line \d+', logged)
+    assert re.search(r'File "[^"]*/tests/subscriptions/test_privacy\.py"', logged)
+    assert '[token]", line' not in logged
+
+
 def test_a_worker_keeps_the_redacting_handlers_of_the_logging_setting():
     result = subprocess.run(
         [sys.executable, "-c", WORKER_LOGGING],

@@ -98,6 +98,45 @@ def test_the_form_shows_categories_as_a_tree_of_parents_and_children(client, db)
     assert "Electric toys" in html
 
 
+def ids_in(html):
+    return set(re.findall(r'\bid="([^"]+)"', html))
+
+
+def described_by(html):
+    return {
+        target
+        for value in re.findall(r'aria-describedby="([^"]*)"', html)
+        for target in value.split()
+    }
+
+
+def test_every_aria_describedby_of_the_subscribe_and_manage_pages_names_an_element(
+    client, db
+):
+    from subscriptions.tokens import manage_token
+
+    token = manage_token(factories.subscriber())
+
+    for address in ("/subscribe/", f"/subscriptions/{token}/"):
+        html = client.get(address).content.decode()
+
+        assert described_by(html), address
+        assert described_by(html) - ids_in(html) == set(), address
+
+
+def test_only_a_category_with_children_says_it_covers_everything_in_it(client, db):
+    html = client.get("/subscribe/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    def label(code):
+        pk = ProductCategory.objects.get(code=code).pk
+        return re.search(rf'<label for="category-{pk}">.*?</label>', html)[0]
+
+    assert ProductCategory.objects.get(code="toys").children.exists()
+    assert not ProductCategory.objects.get(code="furniture").children.exists()
+    assert "(everything in it)" in label("toys")
+    assert "(everything in it)" not in label("furniture")
+
+
 def test_a_consumer_cannot_choose_trade_advisories_or_port_bulletins(
     client, subscribe_form
 ):
@@ -438,3 +477,18 @@ def test_a_second_subscribe_with_the_same_number_within_a_minute_sends_no_code(
     assert within_a_minute == 1
     assert len(sms_texts("+8613800138000")) == 2
     assert Subscriber.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "category", ["abc", "9223372036854775808", "-9223372036854775809"]
+)
+def test_a_category_that_is_no_id_is_refused_as_an_invalid_choice(
+    client, subscribe_form, category
+):
+    data = subscribe_form(email="a@b.cn", categories=[category])
+
+    response = client.post("/subscribe/", data, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    assert f"“{category}” is not a valid value." in response.content.decode()
+    assert not Subscriber.objects.exists()
