@@ -130,24 +130,38 @@ class DatabaseBackend(SearchBackend):
         keyset, keyset_params = _keyset(query.after, relevance)
         order = "rank, id" if relevance else "date IS NULL, date DESC, id DESC"
         facets = {name: [] for name in FACETS}
+        page_sql = (
+            f"SELECT id, rank, date FROM hits{keyset} "  # noqa: S608
+            f"ORDER BY {order} LIMIT {query.limit} OFFSET {query.offset}"
+        )
         with connection.cursor() as cursor:
             if query.count:
-                cursor.execute(
-                    f"WITH hits AS {dialect.materialized} ({hits_sql}) "
-                    + _facet_sql(dialect),
-                    params,
+                # One statement for the counts and the page: the match and
+                # its ranking, the costly part, are worked out once.
+                # The page's rows come first, their id as text beside the
+                # facet values, and without a facet name.
+                sql = (
+                    f"WITH hits AS {dialect.materialized} ({hits_sql}) "  # noqa: S608
+                    "SELECT NULL, CAST(id AS TEXT), rank, date FROM "
+                    f"({page_sql}) AS page UNION ALL "
+                    + _facet_sql(dialect, extra_column=True)
                 )
-                for name, value, count in cursor.fetchall():
-                    if value not in (None, ""):
-                        facets[name].append((_facet_value(name, value), count))
+                cursor.execute(sql, params + keyset_params)
+                page = []
+                for name, value, number, date in cursor.fetchall():
+                    if name is None:
+                        page.append((int(value), number, date))
+                    elif value not in (None, ""):
+                        facets[name].append((_facet_value(name, value), int(number)))
                 for name in facets:
                     facets[name].sort(key=lambda item: (-item[1], str(item[0])))
-            cursor.execute(
-                f"SELECT id, rank, date FROM ({hits_sql}) AS hits{keyset} "  # noqa: S608
-                f"ORDER BY {order} LIMIT {query.limit} OFFSET {query.offset}",
-                params + keyset_params,
-            )
-            page = cursor.fetchall()
+                _in_page_order(page, relevance)
+            else:
+                cursor.execute(
+                    f"WITH hits AS ({hits_sql}) {page_sql}",
+                    params + keyset_params,
+                )
+                page = cursor.fetchall()
         entries = SearchEntry.objects.in_bulk([row[0] for row in page])
         hits = [
             _hit(
@@ -165,17 +179,32 @@ class DatabaseBackend(SearchBackend):
         )
 
 
-def _facet_sql(dialect):
+def _in_page_order(page, relevance):
+    """Sort (id, rank, date) rows as the page's ORDER BY does: a UNION keeps
+    no order of its parts."""
+    if relevance:
+        page.sort(key=lambda row: (row[1], row[0]))
+        return
+    # Least significant key first; each sort keeps the order of equal rows.
+    page.sort(key=lambda row: row[0], reverse=True)
+    page.sort(key=lambda row: _iso(row[2]) or "", reverse=True)
+    page.sort(key=lambda row: row[2] is None)
+
+
+def _facet_sql(dialect, extra_column=False):
     """Counts of every facet over the `hits` CTE: one GROUP BY per column
-    facet, one over the value rows for the many-valued ones."""
+    facet, one over the value rows for the many-valued ones. With
+    `extra_column`, each row has a fourth, empty column, to stand beside the
+    page's rows."""
+    extra = ", NULL" if extra_column else ""
     parts = [
-        f"SELECT '{name}', CAST({column} AS TEXT), COUNT(*) FROM hits "  # noqa: S608
+        f"SELECT '{name}', CAST({column} AS TEXT), COUNT(*){extra} FROM hits "  # noqa: S608
         f"GROUP BY {column}"
         for name, column in COLUMN_FACETS.items()
     ]
     parts.append(
-        f"SELECT v.facet, v.value, COUNT(*) FROM hits {dialect.hits_first_join} "  # noqa: S608
-        f"{VALUES_TABLE} v "
+        f"SELECT v.facet, v.value, COUNT(*){extra} FROM hits "  # noqa: S608
+        f"{dialect.hits_first_join} {VALUES_TABLE} v "
         "ON v.entry_id = hits.id GROUP BY v.facet, v.value"
     )
     return " UNION ALL ".join(parts)
