@@ -224,9 +224,8 @@ def test_bulk_publishing_a_level_iii_draft_still_works(
     assert draft.live
 
 
-def test_an_approver_cannot_approve_a_version_he_edited_during_the_review(
-    warning_index, client, django_user_model, warning_form_data
-):
+def submitted_level_one_draft(client, django_user_model, warning_form_data):
+    """A level I draft its author, an editor, has submitted for approval."""
     from django.contrib.auth.models import Group
 
     author = django_user_model.objects.create_user("author", password="pw-author-1")
@@ -236,6 +235,13 @@ def test_an_approver_cannot_approve_a_version_he_edited_during_the_review(
     submitted = warning_form_data(level="1", slug="level-one")
     submitted["action-submit"] = "action-submit"
     client.post(f"/admin/pages/{page.pk}/edit/", submitted)
+    return page
+
+
+def test_an_approver_cannot_approve_a_version_he_edited_during_the_review(
+    warning_index, client, django_user_model, warning_form_data
+):
+    page = submitted_level_one_draft(client, django_user_model, warning_form_data)
     page.refresh_from_db()
     task_state = page.current_workflow_state.current_task_state
     action_url = f"/admin/pages/workflow/action/{page.pk}/approve/{task_state.pk}/"
@@ -270,15 +276,7 @@ def test_an_approver_cannot_approve_a_version_he_edited_during_the_review(
 def test_an_approver_who_edits_and_approves_in_one_save_publishes_nothing(
     warning_index, client, django_user_model, warning_form_data
 ):
-    from django.contrib.auth.models import Group
-
-    author = django_user_model.objects.create_user("author", password="pw-author-1")
-    author.groups.add(Group.objects.get(name="Editors"))
-    page = factories.warning(publish=False, level=1, user=author, slug="level-one")
-    client.force_login(author)
-    submitted = warning_form_data(level="1", slug="level-one")
-    submitted["action-submit"] = "action-submit"
-    client.post(f"/admin/pages/{page.pk}/edit/", submitted)
+    page = submitted_level_one_draft(client, django_user_model, warning_form_data)
 
     reviewer = approver_client(client, django_user_model, "reviewer")
     edited = warning_form_data(
