@@ -9,7 +9,8 @@ thing, so a task run twice sends nothing twice:
 - `send_deliveries` sends the still-queued deliveries of a chunk whose
   subscribers can still be written to, each one claimed by an atomic UPDATE
   (`queries.claim`), then given its slot of the provider's rate limit, then
-  marked as handed over just before it leaves;
+  marked as handed over just before it leaves (an SMS with no rate to wait
+  for is claimed and marked in one statement);
 - `sweep_pending_notices` (every minute) dispatches notices left pending,
   queues again deliveries whose send task was lost, settles deliveries
   handed over by a worker that died before recording them, and applies
@@ -168,7 +169,9 @@ class _Chunk:
 
     Each message is claimed first, then waits for its slot of the provider's
     rate limit, then is handed over: a message another attempt already took
-    never holds a slot that someone else's message could have used."""
+    never holds a slot that someone else's message could have used. An SMS
+    with no rate limit set has no slot to hold, and is claimed and marked as
+    handed over in one statement."""
 
     def __init__(self):
         self.smtp = SharedConnection()
