@@ -219,8 +219,13 @@ TERMINAL_STATUSES = (
 class Delivery(models.Model):
     """One message of one notice to one subscriber on one channel."""
 
+    # A notice's deliveries are found through the unique key, which starts
+    # with the notice: a second index on it would only slow the writes.
     notice = models.ForeignKey(
-        "alerts.Notice", on_delete=models.CASCADE, related_name="deliveries"
+        "alerts.Notice",
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        db_index=False,
     )
     subscriber = models.ForeignKey(
         Subscriber, on_delete=models.CASCADE, related_name="deliveries"
@@ -231,7 +236,8 @@ class Delivery(models.Model):
     )
     digest = models.BooleanField(default=False)
     attempts = models.PositiveSmallIntegerField(default=0)
-    provider_id = models.CharField(max_length=64, blank=True, db_index=True)
+    # Indexed only once set (see Meta): a fan-out writes every row without it.
+    provider_id = models.CharField(max_length=64, blank=True)
     error_code = models.CharField(max_length=32, blank=True)
     error_message = models.CharField(max_length=500, blank=True)
     queued_at = models.DateTimeField(default=timezone.now)
@@ -265,7 +271,18 @@ class Delivery(models.Model):
                 condition=models.Q(status="queued"),
                 name="delivery_queued_enqueued",
             ),
-            models.Index(fields=["notice", "sent_at"], name="delivery_notice_sent"),
+            # The indexes below hold only the rows that have the value, so a
+            # fan-out writing its queued rows does not touch them.
+            models.Index(
+                fields=["notice", "sent_at"],
+                condition=models.Q(sent_at__isnull=False),
+                name="delivery_notice_sent",
+            ),
+            models.Index(
+                fields=["provider_id"],
+                condition=~models.Q(provider_id=""),
+                name="delivery_provider_id",
+            ),
         ]
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
