@@ -4,7 +4,17 @@ Matching is set-based: one INSERT ... SELECT per channel writes every
 delivery of a notice, and the unique key makes a rerun harmless."""
 
 from django.db import connection
-from django.db.models import Case, CharField, DateTimeField, F, Q, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
 from django.db.models.functions import Lower
 from django.db.models.lookups import In
 from django.utils import timezone
@@ -19,6 +29,7 @@ from .models import (
     DeliveryStatus,
     Frequency,
     PendingStatusCallback,
+    RecipientList,
     SmsOptOut,
     Subscriber,
     Suppression,
@@ -53,7 +64,11 @@ def matching_subscribers(notice, channel, subscriber_range=None, sms_sender=None
     """Subscribers a notice reaches on a channel: categories (a parent covers
     its children), level threshold, kind, origins, confirmed, not opted out
     (from `sms_sender`, by default the SMS provider's), not suppressed; plus,
-    for a level change or lifting, everyone told of the warning before."""
+    for a level change or lifting, everyone told of the warning before.
+
+    Each subscriber comes once: categories and lists are tested with EXISTS,
+    so there are no duplicates to sort away, and a slice of subscriber ids
+    reads only the links of its own subscribers."""
     warning = notice.warning
     categories = ProductCategory.objects.filter(
         pk__in=[category.pk for category in warning.categories.all()]
@@ -61,13 +76,22 @@ def matching_subscribers(notice, channel, subscriber_range=None, sms_sender=None
 
     wanted = Q(left_at__isnull=True)
     if warning.kind == WarningKind.PORT_BULLETIN:
-        wanted &= Q(audience="port", lists__isnull=False)
+        on_a_list = RecipientList.members.through.objects.filter(
+            subscriber_id=OuterRef("pk")
+        )
+        wanted &= Q(audience="port") & Exists(on_a_list)
     elif warning.kind == WarningKind.TRADE_ADVISORY:
         wanted &= Q(wants_trade_advisories=True)
     else:
         wanted &= Q(wants_public_announcements=True)
     wanted &= Q(max_level__gte=notice.level)
-    wanted &= Q(categories__in=categories)
+    follows = Subscriber.categories.through.objects.filter(
+        subscriber_id=OuterRef("pk"), productcategory__in=categories
+    )
+    if subscriber_range is not None:
+        # Said again inside, so that the planner reads only the slice's links.
+        follows = follows.filter(subscriber__pk__range=subscriber_range)
+    wanted &= Exists(follows)
     origins = [str(code) for code in warning.origins]
     if origins:
         origin_match = Q(origins="")
@@ -86,9 +110,8 @@ def matching_subscribers(notice, channel, subscriber_range=None, sms_sender=None
 
     reachable = _reachable_on(channel, sms_sender)
     if subscriber_range is not None:
-        # Inside the subquery, so that a slice reads only its own subscribers.
         reachable &= Q(pk__range=subscriber_range)
-    return Subscriber.objects.filter(wanted & reachable).values("pk").distinct()
+    return Subscriber.objects.filter(wanted & reachable).values("pk")
 
 
 def current_sms_sender():
@@ -208,20 +231,23 @@ def matching_count(notice):
 
 
 def subscriber_slices():
-    """Ranges of subscriber ids, so that a big notice is written and queued
-    slice by slice and its first messages leave before its last rows are
-    written. Each range is (first, last), both included."""
+    """Ranges of subscriber ids, so that a big notice is written slice by
+    slice: a small first slice (HERALD_DISPATCH_FIRST_SLICE ids), whose
+    messages can leave at once, then slices of HERALD_DISPATCH_SLICE ids.
+    Each range is (first, last), both included."""
     from django.conf import settings
     from django.db.models import Max, Min
 
-    size = max(1, int(getattr(settings, "HERALD_DISPATCH_SLICE", 25_000)))
+    size = max(1, int(getattr(settings, "HERALD_DISPATCH_SLICE", 20_000)))
+    first_size = max(1, int(getattr(settings, "HERALD_DISPATCH_FIRST_SLICE", size)))
     bounds = Subscriber.objects.aggregate(first=Min("pk"), last=Max("pk"))
     if bounds["first"] is None:
         return []
-    return [
-        (start, min(start + size - 1, bounds["last"]))
-        for start in range(bounds["first"], bounds["last"] + 1, size)
-    ]
+    last = bounds["last"]
+    ranges = [(bounds["first"], min(bounds["first"] + first_size - 1, last))]
+    for start in range(ranges[0][1] + 1, last + 1, size):
+        ranges.append((start, min(start + size - 1, last)))
+    return ranges
 
 
 def write_deliveries(notice, subscriber_range=None):
@@ -235,11 +261,7 @@ def write_deliveries(notice, subscriber_range=None):
     written = []
     for channel in (Channel.EMAIL, Channel.SMS):
         matched = (
-            Subscriber.objects.filter(
-                pk__in=matching_subscribers(
-                    notice, channel, subscriber_range, sms_sender
-                )
-            )
+            matching_subscribers(notice, channel, subscriber_range, sms_sender)
             .annotate(matched_id=F("pk"), matched_frequency=F("frequency"))
             .values("matched_id", "matched_frequency")
         )

@@ -4,8 +4,8 @@ Every task takes ids, loads the records, checks their state and does one
 thing, so a task run twice sends nothing twice:
 
 - `dispatch_notice` writes the deliveries of a notice slice by slice (one
-  INSERT ... SELECT per channel and slice) and queues each slice's new rows
-  in chunks as soon as they are committed;
+  INSERT ... SELECT per channel and slice), queues a first wave of them in
+  chunks at once and the others when every row is written;
 - `send_deliveries` sends the still-queued deliveries of a chunk whose
   subscribers can still be written to, each one claimed by an atomic UPDATE
   (`queries.claim`), then given its slot of the provider's rate limit, then
@@ -54,15 +54,29 @@ def dispatch_notice(notice_id):
         # An earlier dispatch died part way: queue again what it wrote but
         # never sent. Chunks queued twice are harmless (each send is claimed).
         queue_chunks(queries.queued_delivery_ids(notice.pk), queue)
-    written = 0
+    # The first messages are queued as soon as they are written, so that
+    # the first subscribers hear within a second; once a slice would take
+    # the first wave past HERALD_DISPATCH_FIRST_WAVE messages, the rest wait
+    # until every row is written. On a busy machine the sends would otherwise
+    # slow the writing, and until its rows are written a notice is not safe
+    # from a lost worker: the sweeper can only send again what was written.
+    wave = _setting("HERALD_DISPATCH_FIRST_WAVE", 2000)
+    written = queued = 0
+    held = []
     for subscriber_range in queries.subscriber_slices():
         rows = queries.write_deliveries(notice, subscriber_range)
         written += len(rows)
-        queue_chunks([pk for pk, digest in rows if not digest], queue)
+        ids = [pk for pk, digest in rows if not digest]
+        if not held and (queued == 0 or queued + len(ids) <= wave):
+            queued += queue_chunks(ids, queue)
+        else:
+            held.extend(ids)
+    written_at = timezone.now()
+    queue_chunks(held, queue)
 
     Notice.objects.filter(
         pk=notice.pk, dispatch_status=Notice.DispatchStatus.PENDING
-    ).update(dispatch_status=Notice.DispatchStatus.MATCHED, matched_at=timezone.now())
+    ).update(dispatch_status=Notice.DispatchStatus.MATCHED, matched_at=written_at)
     logger.info(
         "Notice %s matched: %s deliveries written",
         notice.pk,

@@ -373,9 +373,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS["queue_order_strategy"] = "priority"
 # Rate limits: at most HERALD_RATE_BURST messages at once, then one every
 # 1 / rate seconds (HERALD_SMS_RATE, HERALD_EMAIL_RATE above).
 HERALD_RATE_BURST = int(env("HERALD_RATE_BURST", "1"))
-# Subscribers matched and queued per slice, so the first messages leave
-# before the last rows of a big notice are written.
+# Subscriber ids matched per slice. The first slice is smaller; the
+# messages of the first slices, up to HERALD_DISPATCH_FIRST_WAVE of them,
+# leave at once, the rest when every row of the notice is written.
 HERALD_DISPATCH_SLICE = int(env("HERALD_DISPATCH_SLICE", "20000"))
+HERALD_DISPATCH_FIRST_SLICE = int(env("HERALD_DISPATCH_FIRST_SLICE", "3000"))
+HERALD_DISPATCH_FIRST_WAVE = int(env("HERALD_DISPATCH_FIRST_WAVE", "2000"))
 HERALD_SEND_RETRY_BASE_SECONDS = float(env("HERALD_SEND_RETRY_BASE_SECONDS", "5"))
 HERALD_SEND_RETRY_MAX_SECONDS = float(env("HERALD_SEND_RETRY_MAX_SECONDS", "600"))
 # A delivery handed over this long ago and still unrecorded was sent by a

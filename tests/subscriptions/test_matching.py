@@ -237,3 +237,88 @@ def test_a_suppressed_mailbox_is_not_matched_whatever_case_either_was_typed_in(
 
     assert bounced.pk not in _matched(page, "email")
     assert bounced.pk in _matched(page, "sms")
+
+
+def test_a_subscriber_following_a_category_and_its_parent_is_written_once(
+    warning_index,
+):
+    from subscriptions import queries
+
+    both = factories.subscriber(categories=("toys", "toys-electric"))
+    page = factories.warning(categories=("toys-electric",))
+
+    rows = queries.write_deliveries(page.notices.get())
+
+    assert len(rows) == 2
+    assert set(Delivery.objects.values_list("subscriber_id", "channel")) == {
+        (both.pk, "email"),
+        (both.pk, "sms"),
+    }
+
+
+def _queued_while_writing(monkeypatch):
+    """Record, for each chunk queued for sending, its ids and how many
+    delivery rows existed when it was queued."""
+    from subscriptions import tasks
+
+    queued = []
+
+    def record(args, **kwargs):
+        queued.append((list(args[0]), Delivery.objects.count()))
+
+    monkeypatch.setattr(tasks.send_deliveries, "apply_async", record)
+    return queued
+
+
+def test_a_big_notice_queues_its_first_wave_at_once_and_the_rest_once_all_is_written(
+    settings, warning_index, monkeypatch
+):
+    from subscriptions.tasks import dispatch_notice
+
+    settings.HERALD_DISPATCH_FIRST_SLICE = 2
+    settings.HERALD_DISPATCH_SLICE = 3
+    settings.HERALD_DISPATCH_FIRST_WAVE = 4
+    settings.HERALD_SEND_CHUNK_SIZE = 5
+    people = [factories.subscriber() for _ in range(8)]
+    factories.subscriber(categories=("food",))
+    page = factories.warning(level=1)
+    notice = page.notices.get()
+    queued = _queued_while_writing(monkeypatch)
+
+    assert dispatch_notice(notice.pk) == 16
+
+    # Two subscribers with two channels each in the first slice: their four
+    # messages leave before the next slice is written. The next slice (six
+    # messages) would take the first wave past four, so it and the last one
+    # wait until every row is written.
+    first, *rest = queued
+    assert first[1] == 4
+    assert len(first[0]) == 4
+    assert rest and all(rows == 16 for _ids, rows in rest)
+    sent_ids = [pk for ids, _rows in queued for pk in ids]
+    assert sorted(sent_ids) == sorted(
+        Delivery.objects.filter(notice=notice).values_list("pk", flat=True)
+    )
+    assert {d.subscriber_id for d in Delivery.objects.all()} == {p.pk for p in people}
+    notice.refresh_from_db()
+    assert notice.dispatch_status == notice.DispatchStatus.MATCHED
+    assert notice.matched_at is not None
+
+
+def test_a_notice_that_fits_in_the_first_wave_is_queued_slice_by_slice(
+    settings, warning_index, monkeypatch
+):
+    from subscriptions.tasks import dispatch_notice
+
+    settings.HERALD_DISPATCH_FIRST_SLICE = 2
+    settings.HERALD_DISPATCH_SLICE = 3
+    settings.HERALD_DISPATCH_FIRST_WAVE = 100
+    for _ in range(5):
+        factories.subscriber()
+    notice = factories.warning(level=1).notices.get()
+    queued = _queued_while_writing(monkeypatch)
+
+    dispatch_notice(notice.pk)
+
+    # Slices of 2 and 3 subscribers: each is queued as soon as it is written.
+    assert [(len(ids), rows) for ids, rows in queued] == [(4, 4), (6, 10)]
