@@ -50,10 +50,12 @@ def dispatch_notice(notice_id):
         return 0
 
     queue = queues.for_level(notice.level)
+    sent_ahead = set()
     if notice.deliveries.exists():
         # An earlier dispatch died part way: queue again what it wrote but
         # never sent. Chunks queued twice are harmless (each send is claimed).
-        queue_chunks(queries.queued_delivery_ids(notice.pk), queue)
+        sent_ahead.update(queries.queued_delivery_ids(notice.pk))
+        queue_chunks(sorted(sent_ahead), queue)
     # The first messages are queued as soon as they are written, so that
     # the first subscribers hear within a second; once a slice would take
     # the first wave past HERALD_DISPATCH_FIRST_WAVE messages, the rest wait
@@ -62,16 +64,21 @@ def dispatch_notice(notice_id):
     # from a lost worker: the sweeper can only send again what was written.
     wave = _setting("HERALD_DISPATCH_FIRST_WAVE", 2000)
     written = queued = 0
-    held = []
+    holding = False
     for subscriber_range in queries.subscriber_slices():
         rows = queries.write_deliveries(notice, subscriber_range)
         written += len(rows)
         ids = [pk for pk, digest in rows if not digest]
-        if not held and (queued == 0 or queued + len(ids) <= wave):
+        if not holding and (queued == 0 or queued + len(ids) <= wave):
             queued += queue_chunks(ids, queue)
+            sent_ahead.update(ids)
         else:
-            held.extend(ids)
+            holding = True
     written_at = timezone.now()
+    # The rest is read back, not taken from the rows this dispatch wrote:
+    # another dispatch of the notice may have run alongside (the sweeper
+    # found it pending) and died holding rows this one could not write.
+    held = [pk for pk in queries.queued_delivery_ids(notice.pk) if pk not in sent_ahead]
     queue_chunks(held, queue)
 
     Notice.objects.filter(

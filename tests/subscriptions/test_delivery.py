@@ -249,3 +249,54 @@ def test_a_sweeper_requeue_does_not_restart_the_count_of_retries(
     assert (delivery.status, delivery.attempts) == ("failed", 3)
     assert delivery.error_message.startswith("gave up after 3 attempts")
     assert len(scripted_sms.SCRIPT) == 4
+
+
+class WorkerKilled(BaseException):
+    """A SIGKILL: nothing after it runs, no handler sees it."""
+
+
+def test_a_dispatch_killed_while_a_second_one_runs_leaves_nobody_unsent(
+    warning_index, scripted_sms, settings, monkeypatch
+):
+    # Given a notice written in slices of one subscriber, only the first of
+    # which leaves at once, and two dispatches of it at work together: the
+    # sweeper found the notice pending while its first dispatch was running.
+    settings.HERALD_DISPATCH_FIRST_SLICE = 1
+    settings.HERALD_DISPATCH_SLICE = 1
+    settings.HERALD_DISPATCH_FIRST_WAVE = 1
+    people = [factories.subscriber(email=False) for _ in range(4)]
+    notice = factories.warning(level=1).notices.get()
+    slices = len(queries.subscriber_slices())
+    write, queue = queries.write_deliveries, tasks.send_deliveries.apply_async
+    first = {"running": False, "slices_written": 0}
+
+    def write_slice(notice, subscriber_range=None):
+        if not first["running"] and not first["slices_written"]:
+            # The sweeper's dispatch has begun; meanwhile the first one
+            # writes every row and is killed before it queued what it held.
+            first["running"] = True
+            with pytest.raises(WorkerKilled):
+                tasks.dispatch_notice(notice.pk)
+            first["running"] = False
+        elif first["running"]:
+            first["slices_written"] += 1
+        return write(notice, subscriber_range)
+
+    def queue_chunk(*args, **kwargs):
+        if first["running"] and first["slices_written"] == slices:
+            raise WorkerKilled
+        return queue(*args, **kwargs)
+
+    monkeypatch.setattr(queries, "write_deliveries", write_slice)
+    monkeypatch.setattr(tasks.send_deliveries, "apply_async", queue_chunk)
+
+    # When the sweeper's dispatch ends, and the sweeper runs a minute on.
+    tasks.dispatch_notice(notice.pk)
+    tasks.sweep_pending_notices()
+
+    # Then everyone has had their message, once.
+    assert first["slices_written"] == slices
+    assert sorted(to for to, _body, _callback in scripted_sms.SENT) == sorted(
+        person.phone for person in people
+    )
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
