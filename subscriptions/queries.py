@@ -64,7 +64,8 @@ def matching_subscribers(notice, channel, subscriber_range=None, sms_sender=None
     """Subscribers a notice reaches on a channel: categories (a parent covers
     its children), level threshold, kind, origins, confirmed, not opted out
     (from `sms_sender`, by default the SMS provider's), not suppressed; plus,
-    for a level change or lifting, everyone told of the warning before.
+    for a level change or lifting, everyone told of the warning before (of a
+    port bulletin, those still on a port list).
 
     Each subscriber comes once: categories and lists are tested with EXISTS,
     so there are no duplicates to sort away, and a slice of subscriber ids
@@ -75,11 +76,15 @@ def matching_subscribers(notice, channel, subscriber_range=None, sms_sender=None
     ).with_ancestors()
 
     wanted = Q(left_at__isnull=True)
+    # Port bulletins are internal: whatever earlier notice of the warning
+    # someone was told of, only the members of a port list get one.
+    audience = Q()
     if warning.kind == WarningKind.PORT_BULLETIN:
         on_a_list = RecipientList.members.through.objects.filter(
             subscriber_id=OuterRef("pk")
         )
-        wanted &= Q(audience="port") & Exists(on_a_list)
+        audience = Q(audience="port") & Exists(on_a_list)
+        wanted &= audience
     elif warning.kind == WarningKind.TRADE_ADVISORY:
         wanted &= Q(wants_trade_advisories=True)
     else:
@@ -106,7 +111,7 @@ def matching_subscribers(notice, channel, subscriber_range=None, sms_sender=None
             channel=channel,
             status__in=TOLD_STATUSES,
         ).values("subscriber_id")
-        wanted = wanted | (Q(pk__in=told_before) & Q(left_at__isnull=True))
+        wanted = wanted | (Q(pk__in=told_before) & Q(left_at__isnull=True) & audience)
 
     reachable = _reachable_on(channel, sms_sender)
     if subscriber_range is not None:

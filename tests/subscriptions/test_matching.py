@@ -1,3 +1,4 @@
+from alerts.models import Notice
 from subscriptions.models import Delivery, OutboxMessage
 from tests import factories
 
@@ -322,3 +323,41 @@ def test_a_notice_that_fits_in_the_first_wave_is_queued_slice_by_slice(
 
     # Slices of 2 and 3 subscribers: each is queued as soon as it is written.
     assert [(len(ids), rows) for ids, rows in queued] == [(4, 4), (6, 10)]
+
+
+def test_a_port_bulletin_reaches_list_members_only_whatever_they_were_told_before(
+    warning_index, django_capture_on_commit_callbacks
+):
+    from subscriptions.models import RecipientList
+
+    port_list = RecipientList.objects.create(name="Ningbo port")
+    member = factories.subscriber(audience="port")
+    removed = factories.subscriber(audience="port")
+    consumer = factories.subscriber()
+    port_list.members.add(member, removed)
+    with django_capture_on_commit_callbacks(execute=True):
+        bulletin = factories.warning(kind="port_bulletin", level=3)
+        announcement = factories.warning(level=3)
+
+    # Staff take one officer off the list; the announcement is turned into
+    # a port bulletin.
+    port_list.members.remove(removed)
+    announcement.kind = "port_bulletin"
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.change_level(announcement, 2)
+        factories.lift(bulletin)
+
+    told = {
+        (notice.warning_id, notice.kind): set(
+            Delivery.objects.filter(notice=notice, channel="email").values_list(
+                "subscriber_id", flat=True
+            )
+        )
+        for notice in Notice.objects.all()
+    }
+    assert told == {
+        (bulletin.pk, "publication"): {member.pk, removed.pk},
+        (bulletin.pk, "lifting"): {member.pk},
+        (announcement.pk, "publication"): {member.pk, removed.pk, consumer.pk},
+        (announcement.pk, "adjustment"): {member.pk},
+    }
