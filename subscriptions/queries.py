@@ -110,7 +110,11 @@ def matching_subscribers(notice, channel, subscriber_range=None, sms_sender=None
             notice__sequence__lt=notice.sequence,
             channel=channel,
             status__in=TOLD_STATUSES,
-        ).values("subscriber_id")
+        )
+        if subscriber_range is not None:
+            # Otherwise each slice reads every earlier delivery of the warning.
+            told_before = told_before.filter(subscriber__pk__range=subscriber_range)
+        told_before = told_before.values("subscriber_id")
         wanted = wanted | (Q(pk__in=told_before) & Q(left_at__isnull=True) & audience)
 
     reachable = _reachable_on(channel, sms_sender)
