@@ -49,6 +49,15 @@ def dispatch_notice(notice_id):
     if notice is None or notice.dispatch_status != Notice.DispatchStatus.PENDING:
         return 0
 
+    # A level change or lifting goes to everyone told of the warning: the
+    # notices before it are matched first (a broker down at their issue, or
+    # a fan-out still being written, may have left them pending).
+    earlier = Notice.objects.pending_dispatch().filter(
+        warning_id=notice.warning_id, sequence__lt=notice.sequence
+    )
+    for earlier_id in earlier.order_by("sequence").values_list("pk", flat=True):
+        dispatch_notice(earlier_id)
+
     queue = queues.for_level(notice.level)
     sent_ahead = set()
     if notice.deliveries.exists():

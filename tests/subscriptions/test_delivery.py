@@ -300,3 +300,25 @@ def test_a_dispatch_killed_while_a_second_one_runs_leaves_nobody_unsent(
         person.phone for person in people
     )
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_level_change_issued_while_the_broker_was_down_reaches_everyone_told(
+    warning_index, scripted_sms
+):
+    # Given a level I warning and its change to level III, both issued while
+    # the broker was down (their on-commit dispatch never ran), and a reader
+    # who wants level I only.
+    only_level_one = factories.subscriber(email=False, max_level=1)
+    page = factories.warning(level=1)
+    factories.change_level(page, 3)
+
+    # When the broker is back and the sweeper dispatches both.
+    tasks.sweep_pending_notices()
+
+    # Then the reader, told of the warning, is told of its change too.
+    told = Delivery.objects.filter(subscriber=only_level_one)
+    assert sorted(told.values_list("notice__kind", "status")) == [
+        ("adjustment", "sent"),
+        ("publication", "sent"),
+    ]
+    assert len(scripted_sms.SENT) == 2
