@@ -3,6 +3,8 @@
 Matching is set-based: one INSERT ... SELECT per channel writes every
 delivery of a notice, and the unique key makes a rerun harmless."""
 
+from contextlib import contextmanager
+
 from django.db import connection
 from django.db.models import (
     Case,
@@ -257,6 +259,36 @@ def subscriber_slices():
     for start in range(ranges[0][1] + 1, last + 1, size):
         ranges.append((start, min(start + size - 1, last)))
     return ranges
+
+
+# The first key of the advisory locks that keep two dispatches of one notice
+# from running at once (the second key is the notice's id).
+DISPATCH_LOCK_CLASS = 4_201
+
+
+@contextmanager
+def dispatch_lock(notice_id, wait=False):
+    """Hold the dispatch lock of a notice; yields whether it was taken. On
+    PostgreSQL an advisory lock of this database session: it goes with the
+    session, so a worker that dies never keeps it. With `wait`, waits for
+    whoever holds it. SQLite, one process's embedded database, needs none."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    take = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {take}(%s, %s)", [DISPATCH_LOCK_CLASS, notice_id])
+        (taken,) = cursor.fetchone()
+    taken = taken is not False
+    try:
+        yield taken
+    finally:
+        if taken:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_unlock(%s, %s)",
+                    [DISPATCH_LOCK_CLASS, notice_id],
+                )
 
 
 def write_deliveries(notice, subscriber_range=None):

@@ -5,7 +5,8 @@ thing, so a task run twice sends nothing twice:
 
 - `dispatch_notice` writes the deliveries of a notice slice by slice (one
   INSERT ... SELECT per channel and slice), queues a first wave of them in
-  chunks at once and the others when every row is written;
+  chunks at once and the others when every row is written; one dispatch of
+  a notice runs at a time (`queries.dispatch_lock`);
 - `send_deliveries` sends the still-queued deliveries of a chunk whose
   subscribers can still be written to, each one claimed by an atomic UPDATE
   (`queries.claim`), then given its slot of the provider's rate limit, then
@@ -43,8 +44,27 @@ def _setting(name, default):
 
 
 @shared_task
-def dispatch_notice(notice_id):
-    """Write the deliveries of a notice and queue them for sending."""
+def dispatch_notice(notice_id, wait=False):
+    """Write the deliveries of a notice and queue them for sending.
+
+    One dispatch of a notice runs at a time: one that finds another running
+    (the sweeper found the notice still pending) returns at once, or with
+    `wait` waits for it to end. A dispatch that dies lets go with its
+    database session, and the next sweep takes the notice up again."""
+    if not Notice.objects.pending_dispatch().filter(pk=notice_id).exists():
+        return 0
+    with queries.dispatch_lock(notice_id, wait=wait) as taken:
+        if not taken:
+            logger.info(
+                "Notice %s is being dispatched already",
+                notice_id,
+                extra={"notice_id": notice_id},
+            )
+            return 0
+        return _dispatch(notice_id)
+
+
+def _dispatch(notice_id):
     notice = Notice.objects.select_related("warning").filter(pk=notice_id).first()
     if notice is None or notice.dispatch_status != Notice.DispatchStatus.PENDING:
         return 0
@@ -56,7 +76,7 @@ def dispatch_notice(notice_id):
         warning_id=notice.warning_id, sequence__lt=notice.sequence
     )
     for earlier_id in earlier.order_by("sequence").values_list("pk", flat=True):
-        dispatch_notice(earlier_id)
+        dispatch_notice(earlier_id, wait=True)
 
     queue = queues.for_level(notice.level)
     sent_ahead = set()
