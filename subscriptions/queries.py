@@ -486,24 +486,26 @@ def mark_sent(ids, provider_id=""):
     )
 
 
-def mark_enqueued(ids):
-    Delivery.objects.filter(pk__in=ids).update(enqueued_at=timezone.now())
+def mark_enqueued(ids, due=None):
+    """Note when the send task of these deliveries was queued or, for a task
+    queued to run later (a retry's back-off), when it is due."""
+    Delivery.objects.filter(pk__in=ids).update(enqueued_at=due or timezone.now())
 
 
-def stale_queued_deliveries(older_than):
-    """Deliveries still queued and untaken whose send task was queued before
-    `older_than`: their task was lost (broker flushed, worker gone). Returns
-    {queue level: [ids]} and marks them queued again now."""
-    rows = list(
-        Delivery.objects.filter(
-            status=DeliveryStatus.QUEUED,
-            digest=False,
-            claimed_at__isnull=True,
-            enqueued_at__lt=older_than,
-        )
-        .order_by("pk")
-        .values_list("pk", "notice__level")
+def stale_queued_deliveries(older_than, levels=None):
+    """Deliveries still queued and untaken whose send task was due before
+    `older_than` (of notices at `levels`, or any): their task was lost
+    (broker flushed, worker gone). Returns {queue level: [ids]} and marks
+    them queued again now."""
+    rows = Delivery.objects.filter(
+        status=DeliveryStatus.QUEUED,
+        digest=False,
+        claimed_at__isnull=True,
+        enqueued_at__lt=older_than,
     )
+    if levels is not None:
+        rows = rows.filter(notice__level__in=levels)
+    rows = list(rows.order_by("pk").values_list("pk", "notice__level"))
     by_level = {}
     for pk, level in rows:
         by_level.setdefault(level, []).append(pk)

@@ -16,6 +16,30 @@ def for_level(level):
     return URGENT if level <= 2 else ROUTINE
 
 
+LEVELS = {URGENT: (1, 2), ROUTINE: (3, 4)}
+
+
+def waiting(name):
+    """How many messages wait in the broker's queue `name`, not counting
+    those a worker has taken; None when the broker cannot be asked. Tasks
+    that run in-process (no broker) never wait."""
+    from celery import current_app
+
+    if current_app.conf.task_always_eager:
+        return 0
+    try:
+        with current_app.connection_for_read() as connection:
+            try:
+                declared = connection.default_channel.queue_declare(
+                    queue=name, passive=True
+                )
+            except connection.channel_errors:
+                return 0  # no such queue: nothing was ever left in it
+            return declared.message_count
+    except Exception:  # noqa: BLE001 - a broker down is "cannot say"
+        return None
+
+
 _TASK_QUEUES = {
     "subscriptions.tasks.dispatch_notice": DISPATCH,
     "subscriptions.tasks.sweep_pending_notices": DISPATCH,

@@ -164,12 +164,34 @@ def sweep_pending_notices():
             settled,
         )
     queries.apply_early_statuses(now - timedelta(days=1))
+    _queue_lost_sends(now)
+    return len(pending)
+
+
+def _queue_lost_sends(now):
+    """Queue again the deliveries whose send task was lost. A task still in
+    its queue may wait there long behind a rate-limited fan-out, so a task
+    counts as lost after HERALD_SEND_STALE_SECONDS; but once nothing waits
+    in its queue, it was either taken by a worker that died or is being sent
+    right now, and after HERALD_SEND_LOST_SECONDS it is queued again (a
+    delivery being sent is claimed first, so nobody gets it twice)."""
     stale_after = _setting("HERALD_SEND_STALE_SECONDS", 900)
-    stale = queries.stale_queued_deliveries(now - timedelta(seconds=stale_after))
-    for level, ids in stale.items():
+    lost_after = _setting("HERALD_SEND_LOST_SECONDS", 60)
+    lost = queries.stale_queued_deliveries(now - timedelta(seconds=stale_after))
+    idle_levels = [
+        level
+        for queue, levels in queues.LEVELS.items()
+        if queues.waiting(queue) == 0
+        for level in levels
+    ]
+    if idle_levels:
+        for level, ids in queries.stale_queued_deliveries(
+            now - timedelta(seconds=lost_after), idle_levels
+        ).items():
+            lost.setdefault(level, []).extend(ids)
+    for level, ids in lost.items():
         queue_chunks(ids, queues.for_level(level))
         logger.warning("Queued %s deliveries again: their send task was lost", len(ids))
-    return len(pending)
 
 
 @shared_task
@@ -354,7 +376,7 @@ def _retry_later(retry, queue):
     ids = sorted(retry)
     countdown = retry_countdown(max(retry.values()) - 1)
     logger.warning("Retrying %s deliveries in %.1f s", len(ids), countdown)
-    queries.mark_enqueued(ids)
+    queries.mark_enqueued(ids, due=timezone.now() + timedelta(seconds=countdown))
     send_deliveries.apply_async(
         args=[ids], kwargs={"queue": queue}, countdown=countdown, queue=queue
     )

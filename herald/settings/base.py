@@ -384,8 +384,11 @@ HERALD_SEND_RETRY_MAX_SECONDS = float(env("HERALD_SEND_RETRY_MAX_SECONDS", "600"
 # A delivery handed over this long ago and still unrecorded was sent by a
 # worker that died: it is recorded as sent, never sent twice.
 HERALD_SEND_CLAIM_TIMEOUT = float(env("HERALD_SEND_CLAIM_TIMEOUT", "120"))
-# A queued delivery whose send task was queued this long ago is queued again.
+# A queued delivery whose send task was due this long ago is queued again;
+# once nothing waits in its queue (a worker that died had taken it), after
+# HERALD_SEND_LOST_SECONDS.
 HERALD_SEND_STALE_SECONDS = float(env("HERALD_SEND_STALE_SECONDS", "900"))
+HERALD_SEND_LOST_SECONDS = float(env("HERALD_SEND_LOST_SECONDS", "60"))
 # Daily digests: local time and zone.
 HERALD_DIGEST_TIMEZONE = env("HERALD_DIGEST_TIMEZONE", "Asia/Shanghai")
 # A level I or II notice with nothing sent this long after issue raises a

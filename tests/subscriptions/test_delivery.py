@@ -322,3 +322,97 @@ def test_a_level_change_issued_while_the_broker_was_down_reaches_everyone_told(
         ("publication", "sent"),
     ]
     assert len(scripted_sms.SENT) == 2
+
+
+def _written_not_queued(level=1):
+    """A matched notice whose send tasks were lost: its rows are written
+    and marked queued, and no task carries them."""
+    from alerts.models import Notice
+
+    factories.subscriber(email=False)
+    notice = factories.warning(level=level).notices.get()
+    queries.write_deliveries(notice)
+    Notice.objects.filter(pk=notice.pk).update(
+        dispatch_status=Notice.DispatchStatus.MATCHED
+    )
+    return notice
+
+
+@pytest.fixture
+def requeued(monkeypatch):
+    chunks = []
+    monkeypatch.setattr(
+        tasks.send_deliveries,
+        "apply_async",
+        lambda args, **kwargs: chunks.append(list(args[0])),
+    )
+    return chunks
+
+
+def test_a_send_task_taken_by_a_worker_that_died_is_queued_again_within_minutes(
+    warning_index, monkeypatch, freezer_minutes, requeued
+):
+    # The worker that took the chunk died: nothing waits in the queue, and
+    # the message is still queued two minutes on.
+    _written_not_queued()
+    monkeypatch.setattr(queues, "waiting", lambda name: 0)
+    freezer_minutes(2)
+
+    tasks.sweep_pending_notices()
+
+    assert requeued == [list(Delivery.objects.values_list("pk", flat=True))]
+    # Queued again now: the next sweep leaves it to the task just queued.
+    tasks.sweep_pending_notices()
+    assert len(requeued) == 1
+
+
+def test_a_send_task_still_waiting_in_its_queue_is_left_there(
+    warning_index, monkeypatch, freezer_minutes, requeued
+):
+    # A big fan-out at a provider's rate keeps tasks waiting for minutes:
+    # while the queue holds messages, the task is not lost, until it is
+    # stale (HERALD_SEND_STALE_SECONDS).
+    _written_not_queued()
+    monkeypatch.setattr(queues, "waiting", lambda name: 40)
+    freezer_minutes(2)
+
+    tasks.sweep_pending_notices()
+    assert requeued == []
+
+    freezer_minutes(15)
+    tasks.sweep_pending_notices()
+    assert len(requeued) == 1
+
+
+def test_a_broker_that_cannot_say_what_waits_leaves_tasks_to_the_stale_rule(
+    warning_index, monkeypatch, freezer_minutes, requeued
+):
+    _written_not_queued()
+    monkeypatch.setattr(queues, "waiting", lambda name: None)
+    freezer_minutes(2)
+
+    tasks.sweep_pending_notices()
+
+    assert requeued == []
+
+
+def test_a_retry_waiting_out_its_back_off_is_not_queued_again_early(
+    warning_index, settings, monkeypatch, freezer_minutes, requeued
+):
+    # A retry ten minutes away is held by a worker, not in the queue: the
+    # sweeper counts from when it is due, not from when it was queued.
+    settings.HERALD_SEND_RETRY_BASE_SECONDS = 600
+    settings.HERALD_SEND_RETRY_MAX_SECONDS = 600
+    _written_not_queued()
+    (delivery_id,) = Delivery.objects.values_list("pk", flat=True)
+    monkeypatch.setattr(queues, "waiting", lambda name: 0)
+    tasks._retry_later({delivery_id: 1}, queues.URGENT)
+    assert len(requeued) == 1
+
+    freezer_minutes(5)
+    tasks.sweep_pending_notices()
+    assert len(requeued) == 1
+
+    freezer_minutes(12)
+    tasks.sweep_pending_notices()
+    assert len(requeued) == 2
