@@ -65,17 +65,23 @@ def timings(notice):
 
 def sends_over_time(notice):
     """[(bucket start, count)] of messages handed over, by second, minute or
-    hour depending on how long the sending took; gaps are filled with 0."""
+    hour depending on how long the sending took, from the bucket of the
+    notice's issue (so the wait before the first message shows); gaps are
+    filled with 0."""
     span = timings(notice)
     if span["first_at"] is None:
         return [], None
-    length = span["last_at"] - span["first_at"]
+    start = min(notice.issued_at, span["first_at"]).astimezone(UTC)
+    length = span["last_at"] - start
     if length <= timedelta(minutes=2):
         trunc, step, unit = TruncSecond, timedelta(seconds=1), _("second")
+        start = start.replace(microsecond=0)
     elif length <= timedelta(hours=2):
         trunc, step, unit = TruncMinute, timedelta(minutes=1), _("minute")
+        start = start.replace(second=0, microsecond=0)
     else:
         trunc, step, unit = TruncHour, timedelta(hours=1), _("hour")
+        start = start.replace(minute=0, second=0, microsecond=0)
     rows = (
         Delivery.objects.filter(notice=notice, sent_at__isnull=False)
         .annotate(bucket=trunc("sent_at", tzinfo=UTC))
@@ -86,7 +92,7 @@ def sends_over_time(notice):
     counted = {row["bucket"]: row["count"] for row in rows}
     if not counted:
         return [], unit
-    moment, last = min(counted), max(counted)
+    moment, last = min(start, *counted), max(counted)
     series = []
     while moment <= last:
         series.append((moment, counted.get(moment, 0)))
@@ -94,12 +100,14 @@ def sends_over_time(notice):
     return series, unit
 
 
-def chart_bars(series, width=640, height=140):
-    """Bar geometry for a server-drawn SVG: no script needed to read it."""
+def chart_bars(series, width=640, height=140, fewest_slots=30):
+    """Bar geometry for a server-drawn SVG: no script needed to read it. A
+    short series keeps bars of the width of `fewest_slots` a chart, so one
+    busy second is a bar, not a block across the whole chart."""
     if not series:
         return []
     peak = max(count for _moment, count in series) or 1
-    slot = width / len(series)
+    slot = width / max(len(series), fewest_slots)
     bars = []
     for index, (moment, count) in enumerate(series):
         bar_height = round(count / peak * (height - 20), 1)
@@ -111,13 +119,16 @@ def chart_bars(series, width=640, height=140):
                 "height": bar_height,
                 "moment": moment,
                 "count": count,
+                "peak": count == peak,
             }
         )
     return bars
 
 
 def failed_deliveries(notice, limit=200):
-    return (
+    """The failed deliveries of a notice, newest first, with the labels of
+    their channel and status in the reader's language."""
+    rows = list(
         Delivery.objects.filter(notice=notice, status__in=FAILED_STATUSES)
         .order_by("-failed_at", "pk")
         .values(
@@ -131,15 +142,23 @@ def failed_deliveries(notice, limit=200):
             "failed_at",
         )[:limit]
     )
+    for row in rows:
+        row["channel_label"] = Channel(row["channel"]).label
+        row["status_label"] = DeliveryStatus(row["status"]).label
+    return rows
 
 
 def failure_reasons(notice):
-    return (
+    """How many deliveries failed for each channel and error code."""
+    rows = list(
         Delivery.objects.filter(notice=notice, status__in=FAILED_STATUSES)
         .values("channel", "error_code")
         .annotate(count=Count("pk"))
         .order_by("-count")
     )
+    for row in rows:
+        row["channel_label"] = Channel(row["channel"]).label
+    return rows
 
 
 class _Echo:

@@ -144,3 +144,40 @@ def test_an_urgent_notice_whose_every_message_was_refused_raises_the_warning(
     assert raised == 1
     assert UrgentNoticeAlarm.objects.get(notice=notice).cleared_at is None
     assert reports.timings(notice)["first"] is None
+
+
+def test_the_chart_starts_at_the_issue_and_one_busy_second_is_one_bar(
+    warning_index,
+):
+    from datetime import timedelta
+
+    from subscriptions import reports
+
+    factories.subscriber(phone=None)
+    notice = factories.warning(level=2).notices.get()
+    queries.write_deliveries(notice)
+    # The message left three seconds after the issue.
+    Delivery.objects.update(
+        status="sent", sent_at=notice.issued_at + timedelta(seconds=3)
+    )
+
+    series, _unit = reports.sends_over_time(notice)
+    bars = reports.chart_bars(series)
+
+    # By second, from the second of the issue to the second of the send.
+    assert [count for _moment, count in series] == [0, 0, 0, 1]
+    assert series[0][0] <= notice.issued_at < series[0][0] + timedelta(seconds=1)
+    assert bars[-1]["peak"] and bars[-1]["width"] < 640 / 20
+
+
+def test_failures_are_listed_with_the_labels_of_their_channel_and_status(
+    staff_client, delivered_notice
+):
+    response = staff_client.get(
+        f"/admin/notices/{delivered_notice.pk}/deliveries/",
+        headers={"accept-language": "zh-hans"},
+    )
+
+    table = response.content.decode().split('id="failed-deliveries"')[1]
+    assert "电子邮件" in table
+    assert ">failed<" not in table and ">email<" not in table
