@@ -21,14 +21,26 @@ LEVELS = {URGENT: (1, 2), ROUTINE: (3, 4)}
 
 def waiting(name):
     """How many messages wait in the broker's queue `name`, not counting
-    those a worker has taken; None when the broker cannot be asked. Tasks
-    that run in-process (no broker) never wait."""
+    those a worker has taken; None when the broker cannot be asked within
+    two seconds. Tasks that run in-process (no broker) never wait."""
     from celery import current_app
 
     if current_app.conf.task_always_eager:
         return 0
+    # A broker that does not answer (hung, or a peer lost behind a firewall)
+    # would otherwise hold the sweeper for good, and one that refuses would
+    # be asked again for the whole connection timeout. (Not a module
+    # constant: `make worker` reads each of those as a queue name.)
+    timeout = 2.0
     try:
-        with current_app.connection_for_read() as connection:
+        with current_app.connection_for_read(
+            connect_timeout=timeout,
+            transport_options={
+                "max_retries": 0,
+                "socket_connect_timeout": timeout,
+                "socket_timeout": timeout,
+            },
+        ) as connection:
             try:
                 declared = connection.default_channel.queue_declare(
                     queue=name, passive=True
