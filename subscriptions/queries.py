@@ -266,6 +266,13 @@ def subscriber_slices():
 DISPATCH_LOCK_CLASS = 4_201
 
 
+def _dispatch_lock_key(notice_id):
+    """The notice's id as the lock's second key, which PostgreSQL takes as
+    an int4: an id past its range wraps round, so two notices 2**32 ids
+    apart share a lock, and at worst one waits for the other."""
+    return (notice_id + 2**31) % 2**32 - 2**31
+
+
 @contextmanager
 def dispatch_lock(notice_id, wait=False):
     """Hold the dispatch lock of a notice; yields whether it was taken. On
@@ -276,8 +283,9 @@ def dispatch_lock(notice_id, wait=False):
         yield True
         return
     take = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
+    key = [DISPATCH_LOCK_CLASS, _dispatch_lock_key(notice_id)]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {take}(%s, %s)", [DISPATCH_LOCK_CLASS, notice_id])
+        cursor.execute(f"SELECT {take}(%s, %s)", key)
         (taken,) = cursor.fetchone()
     taken = taken is not False
     try:
@@ -285,10 +293,7 @@ def dispatch_lock(notice_id, wait=False):
     finally:
         if taken:
             with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_advisory_unlock(%s, %s)",
-                    [DISPATCH_LOCK_CLASS, notice_id],
-                )
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
 
 
 def write_deliveries(notice, subscriber_range=None):

@@ -102,3 +102,35 @@ def test_a_level_change_waits_for_its_publication_being_dispatched_elsewhere(
         "adjustment",
         "publication",
     ]
+
+
+@pytest.fixture
+def notice_ids_past_four_bytes(db):
+    """Notices from now on are numbered past 2**31, for this test only: a
+    sequence does not roll back with the test's transaction."""
+    from alerts.models import Notice
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_serial_sequence(%s, 'id')", [Notice._meta.db_table]
+        )
+        (sequence,) = cursor.fetchone()
+        cursor.execute("SELECT nextval(%s)", [sequence])
+        (before,) = cursor.fetchone()
+        cursor.execute("SELECT setval(%s, 3000000000)", [sequence])
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setval(%s, %s)", [sequence, before])
+
+
+def test_a_notice_whose_id_is_past_four_byte_integers_is_dispatched(
+    warning_index, notice_ids_past_four_bytes, queued
+):
+    factories.subscriber()
+    notice = factories.warning(level=1).notices.get()
+    assert notice.pk > 2**31
+
+    assert tasks.dispatch_notice(notice.pk) == 2
+    assert sorted(pk for chunk in queued for pk in chunk) == sorted(
+        Delivery.objects.values_list("pk", flat=True)
+    )
