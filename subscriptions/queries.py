@@ -278,11 +278,19 @@ def dispatch_lock(notice_id, wait=False):
     """Hold the dispatch lock of a notice; yields whether it was taken. On
     PostgreSQL an advisory lock of this database session: it goes with the
     session, so a worker that dies never keeps it. With `wait`, waits for
-    whoever holds it. SQLite, one process's embedded database, needs none."""
+    whoever holds it. SQLite, one process's embedded database, needs none.
+
+    Inside a transaction the lock is the transaction's: what the dispatch
+    writes is seen by others only once it commits, and after an error that
+    aborts the transaction no unlock could run, so that a lock of the
+    session would stay held as long as the connection lives."""
     if connection.vendor != "postgresql":
         yield True
         return
-    take = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
+    of_transaction = connection.in_atomic_block
+    take = "pg_advisory_xact_lock" if of_transaction else "pg_advisory_lock"
+    if not wait:
+        take = take.replace("pg_", "pg_try_", 1)
     key = [DISPATCH_LOCK_CLASS, _dispatch_lock_key(notice_id)]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {take}(%s, %s)", key)
@@ -291,7 +299,7 @@ def dispatch_lock(notice_id, wait=False):
     try:
         yield taken
     finally:
-        if taken:
+        if taken and not of_transaction:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
 

@@ -6,7 +6,7 @@ import threading
 
 import psycopg
 import pytest
-from django.db import connection
+from django.db import DataError, connection, transaction
 
 from subscriptions import queries, tasks
 from subscriptions.models import Delivery
@@ -102,6 +102,39 @@ def test_a_level_change_waits_for_its_publication_being_dispatched_elsewhere(
         "adjustment",
         "publication",
     ]
+
+
+def _dispatch_lock_free(session, notice):
+    """Whether another worker's session could take the notice's lock now."""
+    (taken,) = session.execute(
+        "SELECT pg_try_advisory_lock(%s, %s)", [queries.DISPATCH_LOCK_CLASS, notice.pk]
+    ).fetchone()
+    if taken:
+        _let_go(session, notice)
+    return taken
+
+
+# Outside the test's own transaction: the test opens the one the dispatch
+# runs in, and looks for the lock once it has ended.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_dispatch_failing_inside_a_transaction_says_why_and_keeps_no_lock(
+    warning_index, other_session, queued, monkeypatch
+):
+    factories.subscriber()
+    notice = factories.warning(level=1).notices.get()
+
+    def fail(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 / 0")
+
+    monkeypatch.setattr(queries, "subscriber_slices", fail)
+    with pytest.raises(DataError, match="division by zero"):
+        with transaction.atomic():
+            tasks.dispatch_notice(notice.pk)
+
+    # The connection lives on (a worker keeps it between tasks): the notice
+    # must not stay locked with it, or no sweep could dispatch it again.
+    assert _dispatch_lock_free(other_session, notice)
 
 
 @pytest.fixture
