@@ -108,6 +108,12 @@ def chart_bars(series, width=640, height=140, fewest_slots=30):
         return []
     peak = max(count for _moment, count in series) or 1
     slot = width / max(len(series), fewest_slots)
+    # The first of the busiest is labelled: a fan-out held to a provider's
+    # rate has many equally busy seconds, whose labels would pile up.
+    labelled = next(
+        (index for index, (_moment, count) in enumerate(series) if count == peak),
+        None,
+    )
     bars = []
     for index, (moment, count) in enumerate(series):
         bar_height = round(count / peak * (height - 20), 1)
@@ -119,7 +125,7 @@ def chart_bars(series, width=640, height=140, fewest_slots=30):
                 "height": bar_height,
                 "moment": moment,
                 "count": count,
-                "peak": count == peak,
+                "peak": index == labelled,
             }
         )
     return bars

@@ -181,3 +181,26 @@ def test_failures_are_listed_with_the_labels_of_their_channel_and_status(
     table = response.content.decode().split('id="failed-deliveries"')[1]
     assert "电子邮件" in table
     assert ">failed<" not in table and ">email<" not in table
+
+
+def test_a_fan_out_held_to_its_rate_labels_one_busiest_second_not_each(
+    staff_client, warning_index
+):
+    from datetime import timedelta
+
+    # A provider's rate keeps every second of the fan-out equally busy.
+    for _ in range(4):
+        factories.subscriber(phone=None)
+    notice = factories.warning(level=2).notices.get()
+    queries.write_deliveries(notice)
+    for second, delivery in enumerate(Delivery.objects.order_by("pk"), start=1):
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status="sent", sent_at=notice.issued_at + timedelta(seconds=second)
+        )
+
+    response = staff_client.get(f"/admin/notices/{notice.pk}/deliveries/")
+
+    page = response.content.decode()
+    chart = page.split('aria-labelledby="sends-chart-title"')[1].split("</svg>")[0]
+    assert chart.count("<rect") == 5
+    assert chart.count("<text") == 1
