@@ -6,8 +6,10 @@ most HERALD_SEND_MAX_RETRIES times after the first try, and then fails."""
 
 import logging
 import random
+from datetime import timedelta
 
 from django.conf import settings
+from django.utils import timezone
 
 from . import queries
 from .channels import scrubbed
@@ -16,11 +18,14 @@ from .models import Channel, DeliveryStatus, SmsOptOut, Suppression
 logger = logging.getLogger(__name__)
 
 
-def retry_countdown(attempt):
-    """Exponential back-off with jitter: base * 2^attempt, capped, +-20 %."""
+def retry_countdown(attempt, jitter=None):
+    """Exponential back-off with jitter: base * 2^attempt, capped, +-20 %
+    (`jitter` names the factor, by default drawn at random)."""
     base = getattr(settings, "HERALD_SEND_RETRY_BASE_SECONDS", 5)
     cap = getattr(settings, "HERALD_SEND_RETRY_MAX_SECONDS", 600)
-    return min(base * 2**attempt, cap) * random.uniform(0.8, 1.2)
+    if jitter is None:
+        jitter = random.uniform(0.8, 1.2)
+    return min(base * 2**attempt, cap) * jitter
 
 
 def record_failure(attempts, channel, address, error, sms_sender="", retry_at=None):
@@ -77,10 +82,16 @@ def record_failure(attempts, channel, address, error, sms_sender="", retry_at=No
             extra={"delivery_ids": spent},
         )
     retry = {pk: attempts[pk] for pk in ids if attempts[pk] <= limit}
+    now = timezone.now()
     for pk, tries in retry.items():
-        queries.release(
-            pk, code, message, retry_at=retry_at(tries) if retry_at else None
-        )
+        if retry_at:
+            queries.release(pk, code, message, retry_at=retry_at(tries))
+            continue
+        # Not due before the shortest back-off its retry can get: the rest
+        # of its chunk may take minutes to send, and the sweeper would
+        # otherwise queue it again at once, with no back-off at all.
+        earliest = retry_countdown(tries - 1, jitter=0.8)
+        queries.release(pk, code, message, due=now + timedelta(seconds=earliest))
     if retry:
         logger.warning(
             "%s will be retried: %s",

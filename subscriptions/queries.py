@@ -471,14 +471,15 @@ def record_sent(delivery_id, provider_id=""):
         return cursor.rowcount == 1
 
 
-def release(delivery_id, error_code="", error_message="", retry_at=None):
+def release(delivery_id, error_code="", error_message="", retry_at=None, due=None):
     """Record a failed try that a retry can mend: the claim this attempt
     holds is given back (its attempt stays counted). A digest delivery waits
-    until `retry_at`; a notice's is queued again by the caller."""
+    until `retry_at`; a notice's is queued again by the caller, for `due`
+    (by default now)."""
     fields = {
         "claimed_at": None,
         "sent_at": None,
-        "enqueued_at": timezone.now(),
+        "enqueued_at": due or timezone.now(),
         "error_code": str(error_code)[:32],
         "error_message": scrubbed(error_message)[:500],
     }

@@ -1,5 +1,7 @@
 """The delivery pipeline on SQLite with tasks run in-process."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -416,3 +418,38 @@ def test_a_retry_waiting_out_its_back_off_is_not_queued_again_early(
     freezer_minutes(12)
     tasks.sweep_pending_notices()
     assert len(requeued) == 2
+
+
+def test_a_message_that_failed_waits_out_its_back_off_while_its_chunk_goes_on(
+    warning_index, settings, scripted_sms, monkeypatch, freezer_minutes, requeued
+):
+    # Ten minutes of back-off for the first message, whose provider was
+    # busy; the second takes minutes to leave (a provider's rate shared by
+    # many workers), and a sweep comes meanwhile, with nothing in the queue.
+    settings.HERALD_SEND_RETRY_BASE_SECONDS = 600
+    settings.HERALD_SEND_RETRY_MAX_SECONDS = 600
+    factories.subscriber(email=False)
+    notice = _written_not_queued()
+    first, second = Delivery.objects.filter(notice=notice).order_by("pk")
+    monkeypatch.setattr(queues, "waiting", lambda name: 0)
+    scripted_sms.SCRIPT.append(SmsSendError("busy", code="503"))
+    sweeps = []
+    send = scripted_sms.ScriptedSmsProvider.send
+
+    def slow_send(provider, to, body, **kwargs):
+        if to == second.subscriber.phone:
+            freezer_minutes(3)
+            tasks.sweep_pending_notices()
+            sweeps.extend(requeued)
+        return send(provider, to, body, **kwargs)
+
+    monkeypatch.setattr(scripted_sms.ScriptedSmsProvider, "send", slow_send)
+
+    tasks.send_deliveries([first.pk, second.pk], queue=queues.URGENT)
+
+    # The sweep may queue the second again (it is claimed before it leaves),
+    # but the first only comes back with its back-off.
+    assert all(first.pk not in chunk for chunk in sweeps)
+    assert requeued[-1] == [first.pk]
+    first.refresh_from_db()
+    assert first.enqueued_at > timezone.now() + timedelta(minutes=7)
