@@ -111,3 +111,18 @@ def twilio_recorder(settings):
     settings.TWILIO_API_BASE_URL = server.url
     yield server
     server.stop()
+
+
+@pytest.fixture
+def queued_chunks(monkeypatch):
+    """The chunks of delivery ids queued for sending, kept here instead of
+    going to the broker or being sent in-process."""
+    from subscriptions import tasks
+
+    chunks = []
+    monkeypatch.setattr(
+        tasks.send_deliveries,
+        "apply_async",
+        lambda args, **kwargs: chunks.append(list(args[0])),
+    )
+    return chunks

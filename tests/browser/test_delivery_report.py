@@ -8,6 +8,7 @@ import pytest
 
 from subscriptions.models import Delivery
 from tests import factories
+from tests.browser import admin
 from tests.browser.reseed import reseed_after_flush
 
 pytestmark = [
@@ -28,11 +29,7 @@ def test_staff_read_a_notices_delivery_retry_the_failed_and_export_it(
     )
 
     page = browser_page
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", "password")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/")
+    admin.log_in(page, live_server.url, "admin", "password")
 
     # From the admin menu to the list of notices, then to this one.
     page.click("a[href$='/admin/notices/']")

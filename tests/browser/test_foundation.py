@@ -67,6 +67,7 @@ def test_an_editor_publishes_a_warning_and_outbox_list_feed_and_search_all_show_
     import feedparser
 
     from tests import factories
+    from tests.browser import admin
 
     settings.EMAIL_BACKEND = "subscriptions.channels.outbox.OutboxEmailBackend"
     settings.HERALD_SMS_PROVIDER = "subscriptions.channels.sms.OutboxSmsProvider"
@@ -78,11 +79,7 @@ def test_an_editor_publishes_a_warning_and_outbox_list_feed_and_search_all_show_
     django_user_model.objects.create_superuser("editor", "e@example.com", "pass-1")
 
     # Given an editor logged in to the admin, writing a level III warning
-    page.goto(f"{base}/admin/login/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", "pass-1")
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/admin/$"))
+    admin.log_in(page, base, "editor", "pass-1")
     index = factories.warning_index()
     magnets = ProductCategory.objects.get(code="toys-magnetic")
     page.goto(f"{base}/admin/pages/add/alerts/warningpage/{index.pk}/")

@@ -3,6 +3,7 @@
 import pytest
 
 from tests import factories
+from tests.browser import admin
 from tests.browser.reseed import reseed_after_flush
 
 pytestmark = [
@@ -18,11 +19,7 @@ def test_staff_find_a_subscriber_by_number_and_unsubscribe_them(
     wanted = factories.subscriber(categories=("toys",))
     factories.subscriber(categories=("cosmetics",), email=False)
     page = browser_page
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", "password")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/")
+    admin.log_in(page, live_server.url, "admin", "password")
 
     page.goto(
         live_server.url

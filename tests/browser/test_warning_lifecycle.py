@@ -7,6 +7,7 @@ from django.utils import timezone
 from lxml import etree
 
 from tests import factories
+from tests.browser import admin
 
 pytestmark = [
     pytest.mark.browser,
@@ -27,11 +28,7 @@ EDITOR_PASSWORD = "editor-pass-1"
 
 
 def log_in(page, base, username="editor", password=EDITOR_PASSWORD):
-    page.goto(f"{base}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/admin/$"))
+    admin.log_in(page, base, username, password)
 
 
 def publish(page, slug=None):

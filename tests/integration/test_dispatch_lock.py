@@ -16,18 +16,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 
 @pytest.fixture
-def queued(monkeypatch):
-    """Chunks queued for sending, kept here instead of going to Redis."""
-    chunks = []
-    monkeypatch.setattr(
-        tasks.send_deliveries,
-        "apply_async",
-        lambda args, **kwargs: chunks.append(list(args[0])),
-    )
-    return chunks
-
-
-@pytest.fixture
 def other_session(services):
     """A second session of the test database, as another worker's would be."""
     settings = connection.settings_dict
@@ -56,7 +44,7 @@ def _let_go(session, notice):
 
 
 def test_a_notice_being_dispatched_elsewhere_is_not_dispatched_again(
-    warning_index, other_session, queued
+    warning_index, other_session, queued_chunks
 ):
     factories.subscriber()
     notice = factories.warning(level=1).notices.get()
@@ -64,20 +52,20 @@ def test_a_notice_being_dispatched_elsewhere_is_not_dispatched_again(
     _hold(other_session, notice)
     assert tasks.dispatch_notice(notice.pk) == 0
     assert not Delivery.objects.exists()
-    assert queued == []
+    assert queued_chunks == []
     notice.refresh_from_db()
     assert notice.dispatch_status == notice.DispatchStatus.PENDING
 
     # Once the other dispatch ends (or its worker dies), the next one runs.
     _let_go(other_session, notice)
     assert tasks.dispatch_notice(notice.pk) == 2
-    assert sorted(pk for chunk in queued for pk in chunk) == sorted(
+    assert sorted(pk for chunk in queued_chunks for pk in chunk) == sorted(
         Delivery.objects.values_list("pk", flat=True)
     )
 
 
 def test_a_level_change_waits_for_its_publication_being_dispatched_elsewhere(
-    warning_index, other_session, queued
+    warning_index, other_session, queued_chunks
 ):
     # A reader who wants level I only is reached by the change to level III
     # only through having been told of the publication.
@@ -118,7 +106,7 @@ def _dispatch_lock_free(session, notice):
 # runs in, and looks for the lock once it has ended.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_dispatch_failing_inside_a_transaction_says_why_and_keeps_no_lock(
-    warning_index, other_session, queued, monkeypatch
+    warning_index, other_session, queued_chunks, monkeypatch
 ):
     factories.subscriber()
     notice = factories.warning(level=1).notices.get()
@@ -157,13 +145,13 @@ def notice_ids_past_four_bytes(db):
 
 
 def test_a_notice_whose_id_is_past_four_byte_integers_is_dispatched(
-    warning_index, notice_ids_past_four_bytes, queued
+    warning_index, notice_ids_past_four_bytes, queued_chunks
 ):
     factories.subscriber()
     notice = factories.warning(level=1).notices.get()
     assert notice.pk > 2**31
 
     assert tasks.dispatch_notice(notice.pk) == 2
-    assert sorted(pk for chunk in queued for pk in chunk) == sorted(
+    assert sorted(pk for chunk in queued_chunks for pk in chunk) == sorted(
         Delivery.objects.values_list("pk", flat=True)
     )

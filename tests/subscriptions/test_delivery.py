@@ -340,19 +340,8 @@ def _written_not_queued(level=1):
     return notice
 
 
-@pytest.fixture
-def requeued(monkeypatch):
-    chunks = []
-    monkeypatch.setattr(
-        tasks.send_deliveries,
-        "apply_async",
-        lambda args, **kwargs: chunks.append(list(args[0])),
-    )
-    return chunks
-
-
 def test_a_send_task_taken_by_a_worker_that_died_is_queued_again_within_minutes(
-    warning_index, monkeypatch, freezer_minutes, requeued
+    warning_index, monkeypatch, freezer_minutes, queued_chunks
 ):
     # The worker that took the chunk died: nothing waits in the queue, and
     # the message is still queued two minutes on.
@@ -362,14 +351,14 @@ def test_a_send_task_taken_by_a_worker_that_died_is_queued_again_within_minutes(
 
     tasks.sweep_pending_notices()
 
-    assert requeued == [list(Delivery.objects.values_list("pk", flat=True))]
+    assert queued_chunks == [list(Delivery.objects.values_list("pk", flat=True))]
     # Queued again now: the next sweep leaves it to the task just queued.
     tasks.sweep_pending_notices()
-    assert len(requeued) == 1
+    assert len(queued_chunks) == 1
 
 
 def test_a_send_task_still_waiting_in_its_queue_is_left_there(
-    warning_index, monkeypatch, freezer_minutes, requeued
+    warning_index, monkeypatch, freezer_minutes, queued_chunks
 ):
     # A big fan-out at a provider's rate keeps tasks waiting for minutes:
     # while the queue holds messages, the task is not lost, until it is
@@ -379,15 +368,15 @@ def test_a_send_task_still_waiting_in_its_queue_is_left_there(
     freezer_minutes(2)
 
     tasks.sweep_pending_notices()
-    assert requeued == []
+    assert queued_chunks == []
 
     freezer_minutes(15)
     tasks.sweep_pending_notices()
-    assert len(requeued) == 1
+    assert len(queued_chunks) == 1
 
 
 def test_a_broker_that_cannot_say_what_waits_leaves_tasks_to_the_stale_rule(
-    warning_index, monkeypatch, freezer_minutes, requeued
+    warning_index, monkeypatch, freezer_minutes, queued_chunks
 ):
     _written_not_queued()
     monkeypatch.setattr(queues, "waiting", lambda name: None)
@@ -395,11 +384,11 @@ def test_a_broker_that_cannot_say_what_waits_leaves_tasks_to_the_stale_rule(
 
     tasks.sweep_pending_notices()
 
-    assert requeued == []
+    assert queued_chunks == []
 
 
 def test_a_retry_waiting_out_its_back_off_is_not_queued_again_early(
-    warning_index, settings, monkeypatch, freezer_minutes, requeued
+    warning_index, settings, monkeypatch, freezer_minutes, queued_chunks
 ):
     # A retry ten minutes away is held by a worker, not in the queue: the
     # sweeper counts from when it is due, not from when it was queued.
@@ -409,19 +398,19 @@ def test_a_retry_waiting_out_its_back_off_is_not_queued_again_early(
     (delivery_id,) = Delivery.objects.values_list("pk", flat=True)
     monkeypatch.setattr(queues, "waiting", lambda name: 0)
     tasks._retry_later({delivery_id: 1}, queues.URGENT)
-    assert len(requeued) == 1
+    assert len(queued_chunks) == 1
 
     freezer_minutes(5)
     tasks.sweep_pending_notices()
-    assert len(requeued) == 1
+    assert len(queued_chunks) == 1
 
     freezer_minutes(12)
     tasks.sweep_pending_notices()
-    assert len(requeued) == 2
+    assert len(queued_chunks) == 2
 
 
 def test_a_message_that_failed_waits_out_its_back_off_while_its_chunk_goes_on(
-    warning_index, settings, scripted_sms, monkeypatch, freezer_minutes, requeued
+    warning_index, settings, scripted_sms, monkeypatch, freezer_minutes, queued_chunks
 ):
     # Ten minutes of back-off for the first message, whose provider was
     # busy; the second takes minutes to leave (a provider's rate shared by
@@ -440,7 +429,7 @@ def test_a_message_that_failed_waits_out_its_back_off_while_its_chunk_goes_on(
         if to == second.subscriber.phone:
             freezer_minutes(3)
             tasks.sweep_pending_notices()
-            sweeps.extend(requeued)
+            sweeps.extend(queued_chunks)
         return send(provider, to, body, **kwargs)
 
     monkeypatch.setattr(scripted_sms.ScriptedSmsProvider, "send", slow_send)
@@ -450,6 +439,6 @@ def test_a_message_that_failed_waits_out_its_back_off_while_its_chunk_goes_on(
     # The sweep may queue the second again (it is claimed before it leaves),
     # but the first only comes back with its back-off.
     assert all(first.pk not in chunk for chunk in sweeps)
-    assert requeued[-1] == [first.pk]
+    assert queued_chunks[-1] == [first.pk]
     first.refresh_from_db()
     assert first.enqueued_at > timezone.now() + timedelta(minutes=7)
