@@ -19,8 +19,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from . import failures, queries, throttle
-from .channels.email import EmailSendError, SharedConnection, send_email
-from .channels.sms import SmsSendError, sms_provider
+from .channels.email import EmailSendError, send_email
+from .channels.senders import Senders
+from .channels.sms import SmsSendError
 from .messages import absolute, list_id, notice_context, subscriber_links
 from .models import Channel, Delivery, DeliveryStatus
 
@@ -77,24 +78,6 @@ def _waiting(now):
     )
 
 
-class DigestRun:
-    """What the digests of one run share: one SMTP connection (opened when
-    first needed, and again after it dropped) and the SMS provider."""
-
-    def __init__(self):
-        self.smtp = SharedConnection()
-        self._sms = None
-
-    @property
-    def sms(self):
-        if self._sms is None:
-            self._sms = sms_provider()
-        return self._sms
-
-    def close(self):
-        self.smtp.close()
-
-
 def send_digest(subscriber_id, channel, cutoff, run=None):
     """Send one digest; returns how many notices it carried (0 if none).
 
@@ -104,7 +87,7 @@ def send_digest(subscriber_id, channel, cutoff, run=None):
     before the message leaves (so a worker lost after that never sends the
     digest twice), and recorded with the provider's message id."""
     own_run = run is None
-    run = run or DigestRun()
+    run = run or Senders()
     try:
         return _send_digest(subscriber_id, channel, cutoff, run)
     finally:
@@ -114,7 +97,7 @@ def send_digest(subscriber_id, channel, cutoff, run=None):
 
 def _send_digest(subscriber_id, channel, cutoff, run):
     now = timezone.now()
-    sms_sender = run.sms.sender() if channel == Channel.SMS else ""
+    sms_sender = run.sms_sender() if channel == Channel.SMS else ""
     ids = list(
         _waiting(now)
         .filter(subscriber_id=subscriber_id, channel=channel, queued_at__lte=cutoff)

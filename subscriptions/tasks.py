@@ -30,8 +30,9 @@ from alerts.models import Notice
 
 from . import failures, queries, queues, throttle
 from .channels import ClaimLost
-from .channels.email import EmailSendError, SharedConnection, send_email
-from .channels.sms import SmsSendError, sms_provider
+from .channels.email import EmailSendError, send_email
+from .channels.senders import Senders
+from .channels.sms import SmsSendError
 from .failures import retry_countdown
 from .messages import absolute, list_id, render_email, render_sms, subscriber_links
 from .models import Channel, DeliveryStatus
@@ -236,7 +237,7 @@ def _relax_commit_durability():
             cursor.execute("SET synchronous_commit TO off")
 
 
-class _Chunk:
+class _Chunk(Senders):
     """The connections and the results of one chunk of sends.
 
     Each message is claimed first, then waits for its slot of the provider's
@@ -246,23 +247,13 @@ class _Chunk:
     handed over in one statement."""
 
     def __init__(self):
-        self.smtp = SharedConnection()
-        self._sms = None
+        super().__init__()
         self.sent_emails = []
         self.sent_count = 0
         self.retry = {}
 
-    @property
-    def sms(self):
-        if self._sms is None:
-            self._sms = sms_provider()
-        return self._sms
-
-    def sms_sender(self):
-        return self.sms.sender()
-
     def close(self):
-        self.smtp.close()
+        super().close()
         queries.mark_sent(self.sent_emails)
 
     def send_email(self, delivery):
@@ -413,7 +404,7 @@ def send_due_digests():
     from . import digests
 
     sent = 0
-    run = digests.DigestRun()
+    run = Senders()
     try:
         for subscriber_id, channel, cutoff in digests.due_digests():
             sent += bool(digests.send_digest(subscriber_id, channel, cutoff, run))
