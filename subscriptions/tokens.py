@@ -29,32 +29,30 @@ def manage_token(subscriber):
     return signing.dumps([subscriber.pk, subscriber.manage_key], salt=MANAGE_SALT)
 
 
-def subscriber_for_manage_token(token):
-    """The subscriber the token names, or None if forged, stale or rotated."""
+def _named_by_manage_token(token):
+    """(manage key, the unerased subscriber it names as a queryset) of a
+    genuinely signed manage token; (None, none) for any other."""
     from .models import Subscriber
 
     try:
         pk, key = signing.loads(token, salt=MANAGE_SALT)
     except (signing.BadSignature, ValueError, TypeError):
-        return None
-    return Subscriber.objects.filter(
-        pk=pk, manage_key=key, erased_at__isnull=True
-    ).first()
+        return None, Subscriber.objects.none()
+    return key, Subscriber.objects.filter(pk=pk, erased_at__isnull=True)
+
+
+def subscriber_for_manage_token(token):
+    """The subscriber the token names, or None if forged, stale or rotated."""
+    key, named = _named_by_manage_token(token)
+    return named.filter(manage_key=key).first()
 
 
 def subscriber_who_left_by_manage_token(token):
     """The subscriber a genuine manage token named, if they have left since
     the token was issued (leaving rotates the key) and are not erased yet;
     otherwise None."""
-    from .models import Subscriber
-
-    try:
-        pk, _key = signing.loads(token, salt=MANAGE_SALT)
-    except (signing.BadSignature, ValueError, TypeError):
-        return None
-    return Subscriber.objects.filter(
-        pk=pk, left_at__isnull=False, erased_at__isnull=True
-    ).first()
+    _key, named = _named_by_manage_token(token)
+    return named.filter(left_at__isnull=False).first()
 
 
 def email_confirmation_token(subscriber):
