@@ -253,7 +253,7 @@ class Delivery(models.Model):
     # that never reached the provider was never sent.
     sent_at = models.DateTimeField(null=True, blank=True)
     # A digest delivery that failed for a reason a retry can mend is tried
-    # again no earlier than this (the back-off of `tasks.retry_countdown`).
+    # again no earlier than this (the back-off of `failures.retry_countdown`).
     retry_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
