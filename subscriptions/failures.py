@@ -12,7 +12,6 @@ from django.conf import settings
 from django.utils import timezone
 
 from . import queries
-from .channels import scrubbed
 from .models import Channel, DeliveryStatus, SmsOptOut, Suppression
 
 logger = logging.getLogger(__name__)
@@ -36,7 +35,8 @@ def record_failure(attempts, channel, address, error, sms_sender="", retry_at=No
     {delivery id: tries made}."""
     ids = sorted(attempts)
     code = str(getattr(error, "code", "") or "network")[:32]
-    message = scrubbed(str(error) or type(error).__name__)[:500]
+    # Kept whole: `queries` scrubs the addresses out, then cuts it to size.
+    message = str(error) or type(error).__name__
     extra = {"delivery_ids": ids}
 
     if getattr(error, "opted_out", False):
