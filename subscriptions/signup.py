@@ -64,10 +64,6 @@ def is_settled(subscriber):
     )
 
 
-def same_mailbox(one, other):
-    return one.casefold() == other.casefold()
-
-
 def phone_opted_out(phone, sender):
     return SmsOptOut.objects.filter(phone=phone, sender=sender).exists()
 
@@ -248,7 +244,9 @@ def change_address(subscriber, channel, address):
     page says the same either way) or one went within the minute."""
     field = "email" if channel == Channel.EMAIL else "phone"
     current = getattr(subscriber, field) or ""
-    if current == address or (field == "email" and same_mailbox(current, address)):
+    if current == address or (
+        field == "email" and ratelimits.mailbox(current) == ratelimits.mailbox(address)
+    ):
         return False
     holders = (
         Subscriber.objects.with_email(address)
