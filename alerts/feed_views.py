@@ -197,53 +197,47 @@ def blacklist_feed(request, fmt):
     )
 
 
-# What the form on the feeds page builds: each feed's address per format, the
-# filters it takes, and whether it takes `lang`.
+# What the form on the feeds page builds: each feed's address per format and
+# the filters it takes. Every feed takes `lang`.
 _BUILDABLE = {
     "warnings": (
         {"rss": "/feeds/warnings.rss", "atom": "/feeds/warnings.atom"},
         WARNING_FILTER_CLEANERS,
-        True,
     ),
-    "cap": ({"atom": "/feeds/cap.atom"}, WARNING_FILTER_CLEANERS, True),
+    "cap": ({"atom": "/feeds/cap.atom"}, WARNING_FILTER_CLEANERS),
     "recalls": (
         {"rss": "/feeds/recalls.rss", "atom": "/feeds/recalls.atom"},
         RECALL_FILTER_CLEANERS,
-        True,
     ),
     "blacklist": (
         {"rss": "/feeds/blacklist.rss", "atom": "/feeds/blacklist.atom"},
         {},
-        True,
     ),
 }
 
 
-def _form_labels():
+def _filter_labels():
     return {
         "level": _("Level"),
         "kind": _("Kind"),
         "category": _("Product category"),
         "origin": _("Country of origin"),
         "status": _("Status"),
-        "lang": _("Language of the entries"),
     }
 
 
 def _built_address(params, chosen):
-    """The address the form's choices make, and the names of the choices
+    """The address the form's choices make, and the names of the filters
     the chosen feed does not take (left out rather than refused), in words."""
-    paths, cleaners, takes_lang = _BUILDABLE[chosen["feed"]]
+    paths, cleaners = _BUILDABLE[chosen["feed"]]
     filters = clean_filters(params, cleaners)
     lang = clean_language(params.get("lang") or "zh")
-    if lang != "zh" and takes_lang:
+    if lang != "zh":
         filters["lang"] = lang
     left_out = [
         label
-        for name, label in _form_labels().items()
-        if name not in cleaners
-        and (params.get(name) or "").strip()
-        and not (name == "lang" and (takes_lang or params.get(name) == "zh"))
+        for name, label in _filter_labels().items()
+        if name not in cleaners and (params.get(name) or "").strip()
     ]
     return _canonical_url(paths[chosen["format"]], filters), get_text_list(
         left_out, _("and")

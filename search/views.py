@@ -25,13 +25,10 @@ from .backends.base import FACETS, SearchUnavailable
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("warning", "recall", "blacklist")
 PER_PAGE = 20
 MAX_PAGE = 10_000
 # Rows of the CSV export read from the backend at a time.
 EXPORT_CHUNK = 1000
-PERIODS = search_params.PERIODS
-date_range = search_params.date_range
 TYPE_LABELS = {
     "warning": _("Warnings"),
     "recall": _("Recalls"),
@@ -163,7 +160,7 @@ def search(request):
             "facet_groups": _facet_groups(request, query, results) if results else [],
             "periods": [
                 (key, label, _url_with(request, "date", key))
-                for key, (label, _days) in PERIODS.items()
+                for key, (label, _days) in search_params.PERIODS.items()
             ],
             "period": request.GET.get("date", ""),
             "sort_urls": {

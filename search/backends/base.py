@@ -120,6 +120,12 @@ class SearchResults:
     suggestions: list = field(default_factory=list)
 
 
+def by_relevance(query, parsed):
+    """Whether the hits go best match first; otherwise newest first (a date
+    sort, or a query of filters alone)."""
+    return not (query.sort == "date" or parsed.empty)
+
+
 def nothing_found(query, parsed):
     """The answer to a query that can match nothing, with what to try."""
     from ..suggestions import suggestions_for

@@ -36,6 +36,7 @@ from .base import (
     SearchBackend,
     SearchResults,
     SearchUnavailable,
+    by_relevance,
     nothing_found,
 )
 
@@ -126,7 +127,7 @@ class DatabaseBackend(SearchBackend):
     def _search(self, query, parsed):
         dialect = _dialect()
         hits_sql, params = dialect.hits(parsed, query)
-        relevance = not (query.sort == "date" or parsed.empty)
+        relevance = by_relevance(query, parsed)
         keyset, keyset_params = _keyset(query.after, relevance)
         order = "rank, id" if relevance else "date IS NULL, date DESC, id DESC"
         facets = {name: [] for name in FACETS}
@@ -390,15 +391,11 @@ class _Staging:
             ):
                 cursor.execute(statement)
         SearchTerm.objects.all().delete()
-        terms = sorted(self.terms)
-        for start in range(0, len(terms), BATCH):
-            SearchTerm.objects.bulk_create(
-                [
-                    SearchTerm(term=t, length=len(t))
-                    for t in terms[start : start + BATCH]
-                ],
-                ignore_conflicts=True,
-            )
+        SearchTerm.objects.bulk_create(
+            [SearchTerm(term=t, length=len(t)) for t in sorted(self.terms)],
+            batch_size=BATCH,
+            ignore_conflicts=True,
+        )
 
     def drop(self):
         with connection.cursor() as cursor:

@@ -57,6 +57,7 @@ from .base import (
     SearchBackend,
     SearchResults,
     SearchUnavailable,
+    by_relevance,
     nothing_found,
 )
 
@@ -259,7 +260,7 @@ def build_search(query, parsed=None, client=None):
         for name, field_name in FACET_FIELDS.items():
             search.aggs.bucket(name, "terms", field=field_name, size=50)
 
-    relevance = not (query.sort == "date" or parsed.empty)
+    relevance = by_relevance(query, parsed)
     if relevance:
         search = search.sort("_score", "uid")
     else:
@@ -475,7 +476,7 @@ class ElasticsearchBackend(SearchBackend):
             for name in FACET_FIELDS:
                 for bucket in response.aggregations[name].buckets:
                     facets[name].append((bucket.key, bucket.doc_count))
-        relevance = not (query.sort == "date" or parsed.empty)
+        relevance = by_relevance(query, parsed)
         hits = [
             Hit(
                 kind=hit.kind,

@@ -166,3 +166,16 @@ def test_the_form_says_which_filters_a_register_feed_leaves_out(client, db):
     assert "http://testserver/feeds/blacklist.rss</code>" in html
     assert "left out" in html
     assert "Level and Product category." in html.split("left out", 1)[1][:200]
+
+
+def test_the_language_is_never_among_the_choices_left_out(client, db):
+    response = client.get(
+        "/feeds/",
+        {"build": "1", "feed": "blacklist", "level": "2", "lang": "en"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    html = response.content.decode()
+    assert "http://testserver/feeds/blacklist.rss?lang=en</code>" in html
+    left_out = html.split("left out: ", 1)[1]
+    assert left_out.startswith("Level.")

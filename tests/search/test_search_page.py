@@ -7,7 +7,7 @@ import io
 from django.utils import timezone
 from freezegun import freeze_time
 
-from search.views import date_range
+from search.params import date_range
 from tests import factories
 
 
