@@ -120,18 +120,9 @@ def test_a_page_past_the_last_shows_the_last_page(client, categories, index_all)
 
 
 def test_a_locked_database_shows_the_apology_page(
-    client, categories, index_all, monkeypatch
+    client, categories, index_all, locked_database
 ):
-    from django.db import OperationalError
-
-    from search.backends import database
-
     index_all()
-
-    def locked(*args, **kwargs):
-        raise OperationalError("database is locked")
-
-    monkeypatch.setattr(database, "_facet_sql", locked)
 
     response = client.get("/search/", {"q": "玩具"})
 
