@@ -85,6 +85,19 @@ def subscriber(categories=("toys",), email=True, phone=True, confirmed=True, **f
     return person
 
 
+def sms_delivery():
+    """The id of one SMS delivery row of a published warning's matched
+    notice, written but not yet queued for sending."""
+    from subscriptions import queries
+
+    subscriber(email=False)
+    notice = warning().notices.get()
+    notice.dispatch_status = "matched"
+    notice.save()
+    (row_id, _digest), *_ = queries.write_deliveries(notice)
+    return row_id
+
+
 def recall(live=True, category="toys-electric", companies=(), **fields):
     """A recall entry, live unless told otherwise; `category` is a code or a
     ProductCategory."""

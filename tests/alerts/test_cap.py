@@ -317,18 +317,23 @@ def test_a_sent_message_does_not_change_when_the_warning_is_edited_later(
     )
 
 
+def rendered_for_each_language(notice):
+    """A notice's alert rendered during a Chinese and an English request."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        chinese = render_alert(notice)
+    with translation.override("en"):
+        english = render_alert(notice)
+    return chinese, english
+
+
 def test_each_info_names_its_audience_in_its_own_language_whatever_the_request(
     warning_index, parse_xml
 ):
-    from django.utils import translation
-
     page = factories.warning(kind="trade_advisory")
-    notice = page.notices.get()
 
-    with translation.override("zh-hans"):
-        chinese_request = render_alert(notice)
-    with translation.override("en"):
-        english_request = render_alert(notice)
+    chinese_request, english_request = rendered_for_each_language(page.notices.get())
 
     audiences = [
         info.findtext("cap:audience", namespaces=NS)
@@ -341,17 +346,11 @@ def test_each_info_names_its_audience_in_its_own_language_whatever_the_request(
 def test_each_info_names_the_sender_in_its_own_language_whatever_the_request(
     warning_index, cap_schema, parse_xml, settings
 ):
-    from django.utils import translation
-
     settings.HERALD_AUTHORITY_NAME = "产品质量安全风险预警中心"
     settings.HERALD_AUTHORITY_NAME_EN = "Product Safety Risk Warning Centre"
     page = factories.warning(kind="public_announcement")
-    notice = page.notices.get()
 
-    with translation.override("zh-hans"):
-        chinese_request = render_alert(notice)
-    with translation.override("en"):
-        english_request = render_alert(notice)
+    chinese_request, english_request = rendered_for_each_language(page.notices.get())
 
     document = parse_xml(english_request)
     senders = {

@@ -229,7 +229,7 @@ def test_a_subscriber_leaves_by_the_button_of_the_page_their_email_links_to(
     assert not subscriber.email_active and not subscriber.sms_active
     assert page.url == unsubscribe_url
     page.goto(unsubscribe_url)
-    assert "无效" in page.inner_text("main") or "not valid" in page.inner_text("main")
+    assert "此链接无效" in page.inner_text("main")
 
 
 def test_a_subscriber_deletes_everything_from_the_manage_page(

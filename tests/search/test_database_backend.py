@@ -370,19 +370,11 @@ def test_a_sort_key_of_another_order_is_refused(categories, backend, index_all):
 
 
 def test_a_locked_database_is_an_unavailable_search_not_a_crash(
-    categories, backend, index_all, monkeypatch
+    categories, backend, index_all, locked_database
 ):
-    from django.db import OperationalError
-
-    from search.backends import database
     from search.backends.base import SearchUnavailable
 
     index_all()
-
-    def locked(*args, **kwargs):
-        raise OperationalError("database is locked")
-
-    monkeypatch.setattr(database, "_facet_sql", locked)
 
     with pytest.raises(SearchUnavailable):
         backend.search(SearchQuery(text="玩具"))

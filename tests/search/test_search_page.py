@@ -11,6 +11,11 @@ from search.params import date_range
 from tests import factories
 
 
+def results_list(response):
+    """The list of hits on a search page, without its facets and pager."""
+    return response.content.decode().split('class="results"')[1].split("</ol>")[0]
+
+
 def test_the_page_shows_highlighted_hits_with_facet_links(
     client, categories, index_all
 ):
@@ -35,7 +40,7 @@ def test_a_facet_link_narrows_the_results(client, categories, index_all):
 
     page = response.content.decode()
     assert "示例<mark>玩具</mark>厂" in page
-    results = page.split('class="results"')[1].split("</ol>")[0]
+    results = results_list(response)
     assert "召回" not in results
 
 
@@ -109,25 +114,15 @@ def test_a_page_past_the_last_shows_the_last_page(client, categories, index_all)
 
     response = client.get("/search/", {"q": "玩具", "page": "999"})
 
-    page = response.content.decode()
     assert response.status_code == 200
-    assert page.split('class="results"')[1].split("</ol>")[0].count("<li") == 5
+    assert results_list(response).count("<li") == 5
     assert response.context["pages"].number == 2
 
 
 def test_a_locked_database_shows_the_apology_page(
-    client, categories, index_all, monkeypatch
+    client, categories, index_all, locked_database
 ):
-    from django.db import OperationalError
-
-    from search.backends import database
-
     index_all()
-
-    def locked(*args, **kwargs):
-        raise OperationalError("database is locked")
-
-    monkeypatch.setattr(database, "_facet_sql", locked)
 
     response = client.get("/search/", {"q": "玩具"})
 
@@ -171,7 +166,7 @@ def test_english_visitors_see_a_warnings_english_title_and_summary(
 
     response = client.get("/search/", {"q": "toy", "type": "warning"})
 
-    results = response.content.decode().split('class="results"')[1].split("</ol>")[0]
+    results = results_list(response)
     assert "Scooter <mark>toy</mark> brakes fail" in results
     assert "Lithium batteries in some electric <mark>toys</mark> overheat" in results
     assert "滑板车" not in results
@@ -187,7 +182,7 @@ def test_a_warning_without_english_is_shown_in_chinese_to_english_visitors(
 
     response = client.get("/search/", {"q": "滑板车", "type": "warning"})
 
-    results = response.content.decode().split('class="results"')[1].split("</ol>")[0]
+    results = results_list(response)
     assert "儿童<mark>滑板车</mark>刹车失灵风险警示" in results
     assert "部分儿童电动玩具的锂电池" in results
 
@@ -202,7 +197,7 @@ def test_chinese_visitors_see_the_chinese_title_of_a_warning_found_in_english(
 
     response = client.get("/search/", {"q": "scooter", "type": "warning"})
 
-    results = response.content.decode().split('class="results"')[1].split("</ol>")[0]
+    results = results_list(response)
     assert "儿童滑板车刹车失灵风险警示" in results
     assert "Scooter" not in results
 
@@ -233,7 +228,7 @@ def test_a_warning_hit_shows_its_level_and_a_singular_type_label(
 
     response = client.get("/search/", {"q": "toy"})
 
-    results = response.content.decode().split('class="results"')[1].split("</ol>")[0]
+    results = results_list(response)
     assert "Level I · particularly serious · red" in results
     assert 'class="level level-1"' in results
     assert '<span class="kind">Warning</span>' in results
@@ -249,5 +244,5 @@ def test_the_type_label_of_a_hit_is_singular_in_chinese_too(
 
     response = client.get("/search/", {"q": "玩具"})
 
-    results = response.content.decode().split('class="results"')[1].split("</ol>")[0]
+    results = results_list(response)
     assert '<span class="kind">黑名单企业</span>' in results

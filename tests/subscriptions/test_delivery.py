@@ -164,12 +164,7 @@ def test_the_sweeper_sends_a_delivery_a_dead_worker_took_but_never_handed_over(
 def test_the_sweeper_queues_again_a_delivery_whose_send_task_was_lost(
     warning_index, scripted_sms, settings
 ):
-    factories.subscriber(email=False)
-    page = factories.warning()
-    notice = page.notices.get()
-    notice.dispatch_status = "matched"
-    notice.save()
-    (row_id, _digest), *_ = queries.write_deliveries(notice)
+    row_id = factories.sms_delivery()
     Delivery.objects.filter(pk=row_id).update(
         enqueued_at=timezone.now() - timezone.timedelta(hours=1)
     )
@@ -233,12 +228,7 @@ def test_a_sweeper_requeue_does_not_restart_the_count_of_retries(
 ):
     settings.HERALD_SEND_MAX_RETRIES = 2
     scripted_sms.SCRIPT.extend([SmsSendError("timeout", code="network")] * 5)
-    factories.subscriber(email=False)
-    page = factories.warning()
-    notice = page.notices.get()
-    notice.dispatch_status = "matched"
-    notice.save()
-    (row_id, _digest), *_ = queries.write_deliveries(notice)
+    row_id = factories.sms_delivery()
     Delivery.objects.filter(pk=row_id).update(attempts=2)
     queries.mark_enqueued([row_id])
     Delivery.objects.filter(pk=row_id).update(

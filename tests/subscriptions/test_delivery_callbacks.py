@@ -98,12 +98,7 @@ def test_a_callback_that_comes_before_the_id_is_stored_is_applied_by_the_sweeper
     from subscriptions import tasks
 
     settings.TWILIO_AUTH_TOKEN = TOKEN
-    factories.subscriber(email=False)
-    page = factories.warning()
-    notice = page.notices.get()
-    notice.dispatch_status = "matched"
-    notice.save()
-    (row_id, _digest), *_ = queries.write_deliveries(notice)
+    row_id = factories.sms_delivery()
     queries.claim(row_id)
     queries.mark_handed(row_id)
     sid = "SM" + "b" * 32

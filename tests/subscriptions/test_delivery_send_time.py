@@ -85,24 +85,18 @@ def test_a_stop_sent_to_another_sender_does_not_stop_the_message(
 
 
 def test_a_retry_due_after_the_subscriber_left_sends_nothing(
-    warning_index, client, scripted_sms, monkeypatch
+    warning_index, client, scripted_sms, queued_chunks
 ):
     scripted_sms.SCRIPT.append(SmsSendError("timeout", code="network"))
     person = factories.subscriber(email=False)
     delivery = _matched_sms(person)
-    retries = []
-    monkeypatch.setattr(
-        tasks.send_deliveries,
-        "apply_async",
-        lambda args, **options: retries.append(args[0]),
-    )
     tasks.send_deliveries([delivery.pk])
 
     _one_click_unsubscribe(client, person)
-    tasks.send_deliveries(retries[0])
+    tasks.send_deliveries(queued_chunks[0])
 
     delivery.refresh_from_db()
-    assert retries == [[delivery.pk]]
+    assert queued_chunks == [[delivery.pk]]
     assert (delivery.status, delivery.error_code) == ("suppressed", "left")
     assert delivery.attempts == 1
     assert scripted_sms.SENT == []

@@ -143,6 +143,15 @@ def test_a_stop_sent_to_another_of_our_senders_does_not_silence_this_one(
     assert _matched(page, "sms") == {stopped_elsewhere.pk}
 
 
+def _told(notice, channel):
+    """The ids of the subscribers a notice wrote a delivery for on a channel."""
+    return set(
+        Delivery.objects.filter(notice=notice, channel=channel).values_list(
+            "subscriber_id", flat=True
+        )
+    )
+
+
 def test_an_adjustment_and_a_lifting_reach_the_told_even_when_they_match_no_more(
     warning_index, django_capture_on_commit_callbacks
 ):
@@ -159,14 +168,7 @@ def test_an_adjustment_and_a_lifting_reach_the_told_even_when_they_match_no_more
     with django_capture_on_commit_callbacks(execute=True):
         factories.lift(page)
 
-    by_notice = {
-        notice.kind: set(
-            Delivery.objects.filter(notice=notice, channel="sms").values_list(
-                "subscriber_id", flat=True
-            )
-        )
-        for notice in page.notices.all()
-    }
+    by_notice = {notice.kind: _told(notice, "sms") for notice in page.notices.all()}
     assert by_notice == {
         "publication": {told.pk},
         "adjustment": {told.pk},
@@ -189,14 +191,7 @@ def test_a_level_raised_to_one_also_reaches_those_who_want_only_level_one(
     with django_capture_on_commit_callbacks(execute=True):
         factories.lift(page)
 
-    by_notice = {
-        notice.kind: set(
-            Delivery.objects.filter(notice=notice, channel="email").values_list(
-                "subscriber_id", flat=True
-            )
-        )
-        for notice in page.notices.all()
-    }
+    by_notice = {notice.kind: _told(notice, "email") for notice in page.notices.all()}
     assert by_notice == {
         "publication": {told.pk},
         "adjustment": {told.pk, newly_matching.pk},
@@ -348,11 +343,7 @@ def test_a_port_bulletin_reaches_list_members_only_whatever_they_were_told_befor
         factories.lift(bulletin)
 
     told = {
-        (notice.warning_id, notice.kind): set(
-            Delivery.objects.filter(notice=notice, channel="email").values_list(
-                "subscriber_id", flat=True
-            )
-        )
+        (notice.warning_id, notice.kind): _told(notice, "email")
         for notice in Notice.objects.all()
     }
     assert told == {
