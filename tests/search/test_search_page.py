@@ -67,8 +67,7 @@ def test_the_csv_export_holds_the_whole_result_set(
         factories.recall(product=f"=玩具 {number}")
     index_all()
     # Whatever one request to the backend may return, the file has it all.
-    monkeypatch.setattr(views, "EXPORT_CHUNK", 10, raising=False)
-    monkeypatch.setattr(views, "MAX_PER_PAGE", 10, raising=False)
+    monkeypatch.setattr(views, "EXPORT_CHUNK", 10)
 
     response = client.get("/search/export.csv", {"q": "玩具"})
 
