@@ -506,19 +506,22 @@ def mark_enqueued(ids, due=None):
     Delivery.objects.filter(pk__in=ids).update(enqueued_at=due or timezone.now())
 
 
-def stale_queued_deliveries(older_than, levels=None):
+def stale_queued_deliveries(older_than, idle_levels=(), idle_older_than=None):
     """Deliveries still queued and untaken whose send task was due before
-    `older_than` (of notices at `levels`, or any): their task was lost
-    (broker flushed, worker gone). Returns {queue level: [ids]} and marks
-    them queued again now."""
+    `older_than`, or, for notices at `idle_levels`, before `idle_older_than`:
+    their task was lost (broker flushed, worker gone). Returns
+    {queue level: [ids]} and marks them queued again now."""
+    due_long_ago = Q(enqueued_at__lt=older_than)
+    if idle_levels:
+        due_long_ago |= Q(
+            notice__level__in=idle_levels, enqueued_at__lt=idle_older_than
+        )
     rows = Delivery.objects.filter(
+        due_long_ago,
         status=DeliveryStatus.QUEUED,
         digest=False,
         claimed_at__isnull=True,
-        enqueued_at__lt=older_than,
     )
-    if levels is not None:
-        rows = rows.filter(notice__level__in=levels)
     rows = list(rows.order_by("pk").values_list("pk", "notice__level"))
     by_level = {}
     for pk, level in rows:

@@ -16,7 +16,9 @@ def for_level(level):
     return URGENT if level <= 2 else ROUTINE
 
 
-LEVELS = {URGENT: (1, 2), ROUTINE: (3, 4)}
+def levels_of(queue):
+    """The notice levels whose messages go on `queue`."""
+    return [level for level in (1, 2, 3, 4) if for_level(level) == queue]
 
 
 def waiting(name):

@@ -178,18 +178,17 @@ def _queue_lost_sends(now):
     delivery being sent is claimed first, so nobody gets it twice)."""
     stale_after = _setting("HERALD_SEND_STALE_SECONDS", 900)
     lost_after = _setting("HERALD_SEND_LOST_SECONDS", 60)
-    lost = queries.stale_queued_deliveries(now - timedelta(seconds=stale_after))
     idle_levels = [
         level
-        for queue, levels in queues.LEVELS.items()
+        for queue in (queues.URGENT, queues.ROUTINE)
         if queues.waiting(queue) == 0
-        for level in levels
+        for level in queues.levels_of(queue)
     ]
-    if idle_levels:
-        for level, ids in queries.stale_queued_deliveries(
-            now - timedelta(seconds=lost_after), idle_levels
-        ).items():
-            lost.setdefault(level, []).extend(ids)
+    lost = queries.stale_queued_deliveries(
+        now - timedelta(seconds=stale_after),
+        idle_levels=idle_levels,
+        idle_older_than=now - timedelta(seconds=lost_after),
+    )
     for level, ids in lost.items():
         queue_chunks(ids, queues.for_level(level))
         logger.warning("Queued %s deliveries again: their send task was lost", len(ids))
