@@ -110,13 +110,15 @@ def _without_nul(value):
 
 def clean_filters(params, cleaners):
     """The filters of `params` that `cleaners` know, checked, in a fixed
-    order; empty values mean "no filter". Unknown parameters are ignored, so
-    a reader's cache-busting `?_=123` does not break a feed."""
+    order; a filter sent empty means "no filter", and any other value, blank
+    or control characters included, must be one the filter knows. Unknown
+    parameters are ignored, so a reader's cache-busting `?_=123` does not
+    break a feed."""
     cleaned = {}
     for name, clean in cleaners.items():
-        value = _without_nul(params.get(name)).strip()
+        value = params.get(name) or ""
         if value:
-            cleaned[name] = clean(value)
+            cleaned[name] = clean(_without_nul(value))
     return cleaned
 
 

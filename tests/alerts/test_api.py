@@ -103,6 +103,11 @@ def test_the_filters_of_the_warnings_page_apply(client, warning_index):
         ("limit=1000", "limit"),
         ("cursor=bm90LWEtY3Vyc29y", "cursor"),
         ("cursor=%%%", "cursor"),
+        # Characters that str.strip() takes for blanks are not "no filter".
+        ("category=%1C", "category"),
+        ("origin=%1F", "origin"),
+        ("level=%20", "level"),
+        ("level=%00", "level"),
     ],
 )
 def test_a_wrong_parameter_gets_a_400_that_says_what_to_fix(
@@ -114,6 +119,15 @@ def test_a_wrong_parameter_gets_a_400_that_says_what_to_fix(
     error = response.json()["error"]
     assert error["parameter"] == parameter
     assert parameter in error["message"]
+
+
+def test_a_filter_sent_empty_means_no_filter(client, warning_index):
+    factories.warning()
+
+    response = client.get("/api/v1/warnings?level=&category=&origin=")
+
+    assert response.status_code == 200
+    assert len(response.json()["items"]) == 1
 
 
 def test_cursor_pages_cover_every_warning_once_in_a_stable_order(client, warning_index):
